@@ -1,0 +1,45 @@
+// Package specs embeds the hand-written OpenAPI 3.0 specs, one per vendor, so
+// that the sandbox and the contract suite validate requests and responses
+// against the very files that gen/ was generated from.
+package specs
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed bss.yaml blueprint.yaml decisiv.yaml ioffice.yaml
+var files embed.FS
+
+// Vendors lists the vendors that have a spec, by the names used throughout
+// vendorkit (client/<name>, VENDORKIT_<NAME>_*, the CLI's --vendor).
+var Vendors = []string{"bss", "blueprint", "decisiv", "ioffice"}
+
+// Raw returns the spec file of a vendor, as written.
+func Raw(vendor string) ([]byte, error) {
+	b, err := files.ReadFile(vendor + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("specs: no spec for vendor %q", vendor)
+	}
+	return b, nil
+}
+
+// Load parses and validates a vendor's spec. Every call returns a fresh
+// document, so callers may change it (for example its servers) freely.
+func Load(vendor string) (*openapi3.T, error) {
+	b, err := Raw(vendor)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		return nil, fmt.Errorf("specs: %s.yaml: %w", vendor, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("specs: %s.yaml is not valid OpenAPI: %w", vendor, err)
+	}
+	return doc, nil
+}

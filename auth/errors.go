@@ -1,0 +1,309 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sentinels for errors.Is. *Error maps HTTP statuses and OAuth codes onto
+// them (see Error.Is); flows may also wrap them directly.
+var (
+	ErrInvalidCredentials       = errors.New("vendorkit: invalid credentials")
+	ErrInvalidGrant             = errors.New("vendorkit: grant rejected (refresh token or code no longer valid)")
+	ErrReloginRequired          = errors.New("vendorkit: re-login required")
+	ErrTokenEndpointUnavailable = errors.New("vendorkit: token endpoint unavailable")
+	ErrUnauthorized             = errors.New("vendorkit: request unauthorized after re-authentication")
+	ErrInsecureTransport        = errors.New("vendorkit: refusing to send credentials over plain http")
+	ErrResponseTooLarge         = errors.New("vendorkit: response too large")
+	ErrMalformedResponse        = errors.New("vendorkit: malformed token response")
+	ErrNotSupported             = errors.New("vendorkit: not supported by this flow")
+	// ErrClosed is returned by a Source after Close when it would have to
+	// fetch a token. (Addition to the contract.)
+	ErrClosed = errors.New("vendorkit: token source closed")
+)
+
+// maxBodyExcerpt bounds Error.Body.
+const maxBodyExcerpt = 256
+
+// Error is the typed error of this package and of vendor flows. Its Error
+// string never contains secrets: Description and Body are scrubbed, Body is
+// truncated, and Body is printed only for non-2xx statuses.
+type Error struct {
+	Vendor      string
+	Op          string // "token", "refresh", "revoke", "request"
+	StatusCode  int    // 0 when no HTTP response
+	Code        string // OAuth "error", e.g. "invalid_grant"
+	Description string // OAuth "error_description", scrubbed
+	Retryable   bool
+	Body        string // truncated (≤ 256 bytes) and scrubbed excerpt, for diagnostics
+	Err         error  // cause / sentinel
+}
+
+// Error implements error. No secrets ever: fields are scrubbed when built
+// by this package, and the cause's text is scrubbed again here.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("vendorkit: ")
+	if e.Vendor != "" {
+		b.WriteString(e.Vendor)
+		b.WriteString(" ")
+	}
+	if e.Op != "" {
+		b.WriteString(e.Op)
+	} else {
+		b.WriteString("auth")
+	}
+	if e.StatusCode != 0 {
+		b.WriteString(": HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+	}
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(Scrub(e.Code))
+	}
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(Scrub(e.Description))
+	}
+	if e.Code == "" && e.Body != "" && (e.StatusCode < 200 || e.StatusCode > 299) {
+		b.WriteString(": body ")
+		b.WriteString(strconv.Quote(Scrub(e.Body)))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(SafeErrorString(e.Err))
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is maps the error onto the sentinels:
+//
+//   - op "token" with 400 invalid_grant/invalid_client/unauthorized_client,
+//     any invalid_client, or 401 → ErrInvalidCredentials;
+//   - op "refresh" with invalid_grant → ErrInvalidGrant;
+//   - op "token"/"refresh"/"revoke" with 429, 5xx, or no response and
+//     Retryable → ErrTokenEndpointUnavailable.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrInvalidCredentials:
+		if e.Op != "token" {
+			return false
+		}
+		if e.StatusCode == http.StatusUnauthorized || e.Code == "invalid_client" {
+			return true
+		}
+		return e.StatusCode == http.StatusBadRequest &&
+			(e.Code == "invalid_grant" || e.Code == "unauthorized_client")
+	case ErrInvalidGrant:
+		return e.Op == "refresh" && e.Code == "invalid_grant"
+	case ErrTokenEndpointUnavailable:
+		if !isTokenOp(e.Op) {
+			return false
+		}
+		return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 ||
+			(e.StatusCode == 0 && e.Retryable)
+	}
+	return false
+}
+
+func isTokenOp(op string) bool { return op == "token" || op == "refresh" || op == "revoke" }
+
+// ResponseError builds an *Error from a token-endpoint HTTP failure. It
+// parses an OAuth JSON error body ({"error","error_description"}) when
+// present, and scrubs and truncates the body. Retryable is set for 429 and
+// 5xx. It never panics, whatever the body.
+func ResponseError(vendor, op string, status int, body []byte) *Error {
+	e := &Error{
+		Vendor:     vendor,
+		Op:         op,
+		StatusCode: status,
+		Retryable:  status == http.StatusTooManyRequests || status >= 500,
+	}
+	var oe struct {
+		Error            any `json:"error"`
+		ErrorDescription any `json:"error_description"`
+	}
+	if len(body) > 0 && json.Unmarshal(body, &oe) == nil {
+		if s, ok := oe.Error.(string); ok {
+			e.Code = truncate(Scrub(s), 64)
+		}
+		if s, ok := oe.ErrorDescription.(string); ok {
+			e.Description = truncate(Scrub(s), maxBodyExcerpt)
+		}
+	}
+	if status < 200 || status > 299 {
+		e.Body = truncate(Scrub(string(body)), maxBodyExcerpt)
+	}
+	return e
+}
+
+// truncate cuts s to at most n bytes on a UTF-8 boundary, after replacing
+// control characters (log injection) and invalid UTF-8.
+func truncate(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+const redacted = "REDACTED"
+
+// credentialKeys are names whose values are secrets, in JSON bodies, form
+// bodies, query strings and headers.
+const credentialKeys = `access_token|refresh_token|id_token|client_secret|client_assertion|assertion|password|passwd|` +
+	`x-access-token|access-token|api_key|apikey|api-key|token|code|secret|session|sessionid|authorization`
+
+var (
+	// "access_token": "value"
+	scrubJSON = regexp.MustCompile(`(?i)("(?:` + credentialKeys + `)"\s*:\s*")(?:[^"\\]|\\.)*"`)
+	// access_token=value (forms, queries, k=v logs)
+	scrubForm = regexp.MustCompile(`(?i)\b((?:` + credentialKeys + `)=)[^&\s"',;]+`)
+	// X-Access-Token: value / Authorization: value (header dumps)
+	scrubHeader = regexp.MustCompile(`(?im)\b((?:` + credentialKeys + `):[ \t]*)[^\s"',;]+(?:[ \t]+[^\s"',;]+)?`)
+	// Bearer xxx, Basic xxx
+	scrubScheme = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*`)
+)
+
+// Scrub replaces the given secrets and well-known token shapes (Bearer xxx,
+// access_token=…, "access_token":"…", refresh_token, x-access-token,
+// Basic xxx, password=…) with "REDACTED".
+func Scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	if s == "" {
+		return s
+	}
+	s = scrubJSON.ReplaceAllString(s, `${1}`+redacted+`"`)
+	s = scrubHeader.ReplaceAllString(s, `${1}`+redacted)
+	s = scrubForm.ReplaceAllString(s, `${1}`+redacted)
+	s = scrubScheme.ReplaceAllString(s, `${1}${2}`+redacted)
+	return s
+}
+
+// credentialParams are query parameters RedactURL redacts (lower case).
+var credentialParams = map[string]bool{
+	"access_token": true, "refresh_token": true, "id_token": true, "token": true,
+	"code": true, "password": true, "passwd": true, "client_secret": true,
+	"client_assertion": true, "assertion": true, "api_key": true, "apikey": true,
+	"api-key": true, "key": true, "x-access-token": true, "access-token": true,
+	"secret": true, "sig": true, "signature": true, "session": true, "sessionid": true,
+}
+
+// RedactURL returns u's string form with credential query parameters
+// (access_token, refresh_token, code, password…) and any userinfo password
+// redacted. The order of parameters is preserved. Fragments are treated like
+// queries (implicit-grant redirects carry tokens there).
+func RedactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	ru := *u
+	if ru.User != nil {
+		if _, has := ru.User.Password(); has {
+			ru.User = url.UserPassword(ru.User.Username(), redacted)
+		}
+	}
+	ru.RawQuery = redactQuery(ru.RawQuery)
+	if ru.Fragment != "" {
+		ru.Fragment = redactQuery(ru.Fragment)
+		ru.RawFragment = ""
+	}
+	return ru.String()
+}
+
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	changed := false
+	for i, p := range parts {
+		k, _, hasV := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if credentialParams[strings.ToLower(name)] {
+			if hasV {
+				parts[i] = k + "=" + redacted
+			}
+			changed = true
+		}
+	}
+	if !changed {
+		return q
+	}
+	return strings.Join(parts, "&")
+}
+
+// SafeErrorString renders err for logs and error strings: a *url.Error's
+// URL is passed through RedactURL and the rest through Scrub.
+// (Addition to the contract.)
+func SafeErrorString(err error) string {
+	if err == nil {
+		return ""
+	}
+	if _, ok := err.(*Error); ok {
+		return err.Error() // already safe
+	}
+	return Scrub(RedactError(err).Error())
+}
+
+// RedactError returns err with the URL of any *url.Error in its chain
+// redacted by RedactURL; other errors are returned unchanged. net/http puts
+// the full request URL, query included, into the *url.Error it returns from
+// http.Client.Do, so with Query placement the token would otherwise reach
+// every log line that prints the error. errors.Is/As still see the cause.
+// (Addition to the contract.)
+func RedactError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.URL == "" {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return &redactedError{err: err, from: ue.URL, to: "<unparseable URL>"}
+	}
+	red := RedactURL(u)
+	if red == ue.URL {
+		return err
+	}
+	if err == error(ue) {
+		c := *ue
+		c.URL = red
+		return &c
+	}
+	return &redactedError{err: err, from: ue.URL, to: red}
+}
+
+// redactedError keeps the chain of an error that wraps a *url.Error but
+// prints the message with the URL redacted.
+type redactedError struct {
+	err      error
+	from, to string
+}
+
+func (r *redactedError) Error() string { return strings.ReplaceAll(r.err.Error(), r.from, r.to) }
+func (r *redactedError) Unwrap() error { return r.err }

@@ -1,0 +1,167 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Location says where a Placement puts the token.
+type Location int
+
+const (
+	// InHeader puts the token in a request header.
+	InHeader Location = iota
+	// InQuery puts the token in a query parameter. Opt-in only: tokens in
+	// URLs leak into access logs, proxies and error strings (see RedactError).
+	InQuery
+)
+
+// Placement says where a vendor wants the access token. Plain value type.
+type Placement struct {
+	In     Location
+	Name   string // header or query parameter name
+	Prefix string // e.g. "Bearer " for Authorization
+}
+
+// Bearer places "Authorization: Bearer <token>", always with a capital B,
+// whatever case the vendor's token_type uses (RFC 6750 §2.1).
+func Bearer() Placement { return Placement{In: InHeader, Name: "Authorization", Prefix: "Bearer "} }
+
+// Header places the raw token in the named header, e.g. Header("x-access-token").
+func Header(name string) Placement { return Placement{In: InHeader, Name: name} }
+
+// Query places the raw token in the named query parameter, e.g.
+// Query("access_token"). Opt-in only: prefer a header whenever the vendor
+// accepts one.
+func Query(name string) Placement { return Placement{In: InQuery, Name: name} }
+
+// IsZero reports whether p is the zero Placement (no credential placed).
+// (Addition to the contract.)
+func (p Placement) IsZero() bool { return p.Name == "" }
+
+// Apply puts accessToken on req, replacing any previous value.
+func (p Placement) Apply(req *http.Request, accessToken string) {
+	if p.Name == "" {
+		return
+	}
+	switch p.In {
+	case InQuery:
+		if req.URL == nil {
+			return
+		}
+		req.URL.RawQuery = setQueryParam(req.URL.RawQuery, p.Name, accessToken)
+	default:
+		if req.Header == nil {
+			req.Header = make(http.Header)
+		}
+		req.Header.Set(p.Name, p.Prefix+accessToken)
+	}
+}
+
+// Remove deletes the credential p places from req.
+func (p Placement) Remove(req *http.Request) {
+	if p.Name == "" {
+		return
+	}
+	switch p.In {
+	case InQuery:
+		if req.URL != nil {
+			req.URL.RawQuery = setQueryParam(req.URL.RawQuery, p.Name, "")
+		}
+	default:
+		req.Header.Del(p.Name)
+	}
+}
+
+// From returns the token req carries at p ("" if none). The prefix is
+// matched case-insensitively, so "bearer x" yields "x".
+func (p Placement) From(req *http.Request) string {
+	if p.Name == "" || req == nil {
+		return ""
+	}
+	switch p.In {
+	case InQuery:
+		if req.URL == nil {
+			return ""
+		}
+		return getQueryParam(req.URL.RawQuery, p.Name)
+	default:
+		v := req.Header.Get(p.Name)
+		if p.Prefix != "" {
+			if len(v) < len(p.Prefix) || !strings.EqualFold(v[:len(p.Prefix)], p.Prefix) {
+				return ""
+			}
+			v = v[len(p.Prefix):]
+		}
+		return v
+	}
+}
+
+// setQueryParam removes every name=... from raw and, when value is not
+// empty, appends name=value; other parameters keep their order and encoding.
+func setQueryParam(raw, name, value string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, _, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil && uk == name {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(part)
+	}
+	if value != "" {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(value))
+	}
+	return b.String()
+}
+
+func getQueryParam(raw, name string) string {
+	for part := range strings.SplitSeq(raw, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil && uk == name {
+			if uv, err := url.QueryUnescape(v); err == nil {
+				return uv
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// Editor returns an oapi-codegen RequestEditorFn (the unnamed func type, so
+// it is assignable to any generated package's RequestEditorFn) that puts
+// src's current token at p.
+func Editor(src *Source, p Placement) func(ctx context.Context, req *http.Request) error {
+	return func(ctx context.Context, req *http.Request) error {
+		t, err := src.Token(ctx)
+		if err != nil {
+			return err
+		}
+		p.Apply(req, t.AccessToken)
+		return nil
+	}
+}
+
+// SetHeader returns a RequestEditorFn that sets a static header such as
+// X-Api-Version or Accept.
+func SetHeader(name, value string) func(ctx context.Context, req *http.Request) error {
+	return func(_ context.Context, req *http.Request) error {
+		if req.Header == nil {
+			req.Header = make(http.Header)
+		}
+		req.Header.Set(name, value)
+		return nil
+	}
+}

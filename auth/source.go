@@ -1,0 +1,488 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// SourceOptions configures a Source. The zero value is usable.
+type SourceOptions struct {
+	Vendor string       // used in errors and logs, e.g. "bss"
+	Store  Store        // default NewMemoryStore()
+	Clock  Clock        // nil → time.Now
+	Logger *slog.Logger // nil → discard
+	// StaleWindow: refresh this long before expiry; 0 → 20% of the
+	// lifetime plus up to 5% jitter. Clamped to half the lifetime, so a
+	// window longer than the token lives cannot cause a refresh loop.
+	StaleWindow time.Duration
+	// FetchTimeout bounds one token fetch, detached from callers'
+	// contexts; 0 → 30s.
+	FetchTimeout time.Duration
+	// RefreshBackoff is the wait after a failed early (background)
+	// refresh before trying again; 0 → 30s, plus up to 20% jitter.
+	RefreshBackoff time.Duration
+}
+
+// Stats are cheap atomic counters.
+type Stats struct {
+	Fetches             uint64 // primary-grant calls (Flow.Token)
+	Refreshes           uint64 // Refresher.Refresh calls
+	Invalidations       uint64 // successful compare-and-invalidates
+	BackgroundRefreshes uint64 // early refreshes started in the background
+	FailedRefreshes     uint64 // fetch attempts (background or not) that ended in an error
+}
+
+const (
+	defaultFetchTimeout   = 30 * time.Second
+	defaultRefreshBackoff = 30 * time.Second
+	flightKey             = "token"
+)
+
+// entry is the immutable in-memory snapshot of the current token; the hot
+// path reads it with one atomic load.
+type entry struct {
+	tok     *Token
+	staleAt time.Time // zero when the token never expires
+	invalid bool      // compare-and-invalidated: must not be handed out
+}
+
+// Source hands out valid tokens for one flow. See the package doc.
+type Source struct {
+	flow    Flow
+	vendor  string
+	store   Store
+	clock   Clock
+	log     *slog.Logger
+	window  time.Duration
+	timeout time.Duration
+	backoff time.Duration
+
+	cur        atomic.Pointer[entry]
+	group      singleflight.Group
+	bgRunning  atomic.Bool
+	bgNotUntil atomic.Int64 // unix nanos; no background refresh before
+
+	stats struct {
+		fetches, refreshes, invalidations, background, failed atomic.Uint64
+	}
+
+	mu     sync.Mutex // guards closed and wg.Add; never held during a fetch
+	closed bool
+	wg     sync.WaitGroup
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+}
+
+// NewSource returns a Source for flow.
+func NewSource(flow Flow, opts SourceOptions) *Source {
+	s := &Source{
+		flow:    flow,
+		vendor:  opts.Vendor,
+		store:   opts.Store,
+		clock:   opts.Clock,
+		log:     opts.Logger,
+		window:  opts.StaleWindow,
+		timeout: opts.FetchTimeout,
+		backoff: opts.RefreshBackoff,
+	}
+	if s.store == nil {
+		s.store = NewMemoryStore()
+	}
+	if s.clock == nil {
+		s.clock = realClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.timeout <= 0 {
+		s.timeout = defaultFetchTimeout
+	}
+	if s.backoff <= 0 {
+		s.backoff = defaultRefreshBackoff
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Token returns a valid token. Concurrent callers share one in-flight fetch;
+// no lock is held during it and a caller's cancelled ctx only abandons its
+// own wait. A stale token (inside the stale window) is returned at once
+// while one background refresh runs; only an expired, invalidated or
+// missing token makes callers wait.
+//
+// The returned *Token is shared: treat it as read-only.
+func (s *Source) Token(ctx context.Context) (*Token, error) {
+	if e := s.cur.Load(); e != nil && !e.invalid {
+		if e.staleAt.IsZero() {
+			return e.tok, nil
+		}
+		now := s.clock.Now()
+		if now.Before(e.staleAt) {
+			return e.tok, nil
+		}
+		if e.tok.Expiry.IsZero() || now.Before(e.tok.Expiry) {
+			s.maybeBackground(now)
+			return e.tok, nil
+		}
+	}
+	return s.wait(ctx)
+}
+
+func (s *Source) wait(ctx context.Context) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ch := s.group.DoChan(flightKey, s.flightFunc(ctx))
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*entry).tok, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Invalidate is compare-and-invalidate: it marks the current token unusable
+// only if its access token equals accessToken, and reports whether it did.
+// A storm of 401s for the same revoked token therefore invalidates once and
+// causes one fetch; a late 401 for an already replaced token does nothing.
+// The refresh token is kept, so the next fetch can refresh.
+func (s *Source) Invalidate(accessToken string) bool {
+	if accessToken == "" {
+		return false
+	}
+	for {
+		e := s.cur.Load()
+		if e == nil || e.invalid || e.tok.AccessToken != accessToken {
+			return false
+		}
+		ne := &entry{tok: e.tok, staleAt: e.staleAt, invalid: true}
+		if s.cur.CompareAndSwap(e, ne) {
+			s.stats.invalidations.Add(1)
+			s.log.Info("vendorkit: token invalidated", "vendor", s.vendor)
+			return true
+		}
+	}
+}
+
+// Put seeds a token obtained elsewhere (e.g. iOFFICE's browser flow). It is
+// saved to the Store before it becomes current.
+func (s *Source) Put(ctx context.Context, t *Token) error {
+	if t == nil || t.AccessToken == "" {
+		return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
+	}
+	for range 8 {
+		old, err := s.store.Load(ctx)
+		if err != nil {
+			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store load: %w", err)}
+		}
+		ok, err := s.store.CompareAndSwap(ctx, old, t)
+		if err != nil {
+			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store save: %w", err)}
+		}
+		if ok {
+			s.cur.Store(s.newEntry(t, s.clock.Now()))
+			return nil
+		}
+	}
+	return &Error{Vendor: s.vendor, Op: "token", Err: errors.New("store contention: token not saved")}
+}
+
+// Revoke revokes the current token with the flow (which must implement
+// Revoker, else the error wraps ErrNotSupported) and clears the Store.
+func (s *Source) Revoke(ctx context.Context) error {
+	rv, ok := s.flow.(Revoker)
+	if !ok {
+		return &Error{Vendor: s.vendor, Op: "revoke", Err: ErrNotSupported}
+	}
+	t, err := s.store.Load(ctx)
+	if err != nil {
+		return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store load: %w", err)}
+	}
+	if t == nil {
+		if e := s.cur.Load(); e != nil {
+			t = e.tok
+		}
+	}
+	if t != nil {
+		if err := rv.Revoke(ctx, t); err != nil {
+			return s.wrap("revoke", err)
+		}
+		if _, err := s.store.CompareAndSwap(ctx, t, nil); err != nil {
+			return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store clear: %w", err)}
+		}
+	}
+	s.cur.Store(nil)
+	return nil
+}
+
+// Close stops background refreshes and in-flight fetches and waits for them:
+// no goroutine started by the Source outlives Close. Afterwards Token still
+// returns a cached valid token but fails with ErrClosed when it would fetch.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// Stats returns the counters.
+func (s *Source) Stats() Stats {
+	return Stats{
+		Fetches:             s.stats.fetches.Load(),
+		Refreshes:           s.stats.refreshes.Load(),
+		Invalidations:       s.stats.invalidations.Load(),
+		BackgroundRefreshes: s.stats.background.Load(),
+		FailedRefreshes:     s.stats.failed.Load(),
+	}
+}
+
+// OAuth2 adapts s to golang.org/x/oauth2. Each Token call uses ctx.
+func (s *Source) OAuth2(ctx context.Context) oauth2.TokenSource {
+	return oauth2Source{s: s, ctx: ctx}
+}
+
+type oauth2Source struct {
+	s   *Source
+	ctx context.Context
+}
+
+func (o oauth2Source) Token() (*oauth2.Token, error) {
+	t, err := o.s.Token(o.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &oauth2.Token{
+		AccessToken:  t.AccessToken,
+		TokenType:    "Bearer",
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry,
+	}, nil
+}
+
+// enter registers a goroutine doing work for the Source; false after Close.
+func (s *Source) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Source) leave() { s.wg.Done() }
+
+// newEntry computes the stale point: expiry - window, where window is the
+// configured StaleWindow or 20% of the lifetime (as seen from now) plus up
+// to 5% jitter, clamped to half the lifetime.
+func (s *Source) newEntry(t *Token, now time.Time) *entry {
+	e := &entry{tok: t}
+	if t.Expiry.IsZero() {
+		return e
+	}
+	life := t.Expiry.Sub(now)
+	if life <= 0 {
+		e.staleAt = t.Expiry
+		return e
+	}
+	w := s.window
+	if w <= 0 {
+		w = life/5 + time.Duration(rand.Int64N(int64(life/20)+1))
+	}
+	if w > life/2 {
+		w = life / 2
+	}
+	e.staleAt = t.Expiry.Add(-w)
+	return e
+}
+
+func (s *Source) maybeBackground(now time.Time) {
+	if now.UnixNano() < s.bgNotUntil.Load() {
+		return
+	}
+	if !s.bgRunning.CompareAndSwap(false, true) {
+		return
+	}
+	if !s.enter() {
+		s.bgRunning.Store(false)
+		return
+	}
+	s.stats.background.Add(1)
+	go func() {
+		defer s.leave()
+		defer s.bgRunning.Store(false)
+		_, err, _ := s.group.Do(flightKey, s.flightFunc(context.Background()))
+		if err != nil {
+			d := s.backoff + time.Duration(rand.Int64N(int64(s.backoff/5)+1))
+			s.bgNotUntil.Store(s.clock.Now().Add(d).UnixNano())
+			s.log.Warn("vendorkit: background token refresh failed; keeping current token",
+				"vendor", s.vendor, "retry_in", d, "error", SafeErrorString(err))
+		}
+	}()
+}
+
+// flightFunc returns the single-flight body. It runs with a context detached
+// from the caller (values kept, cancellation dropped), bounded by
+// FetchTimeout and cancelled by Close.
+func (s *Source) flightFunc(caller context.Context) func() (any, error) {
+	return func() (v any, err error) {
+		if !s.enter() {
+			return nil, &Error{Vendor: s.vendor, Op: "token", Err: ErrClosed}
+		}
+		defer s.leave()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(caller), s.timeout)
+		defer cancel()
+		stop := context.AfterFunc(s.ctx, cancel)
+		defer stop()
+		defer func() {
+			if p := recover(); p != nil {
+				// A vendor flow panicked. singleflight would re-panic in
+				// its own goroutine and crash the process; report instead,
+				// without the panic value (it may hold secrets).
+				v, err = nil, &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("flow panicked (%T)", p)}
+			}
+			if err != nil {
+				s.stats.failed.Add(1)
+			}
+		}()
+		return s.obtain(ctx)
+	}
+}
+
+// obtain runs inside the flight: adopt a token someone else stored, or
+// refresh, or run the primary grant; save to the Store; publish.
+func (s *Source) obtain(ctx context.Context) (*entry, error) {
+	now := s.clock.Now()
+	cur := s.cur.Load()
+	if cur != nil && !cur.invalid && (cur.staleAt.IsZero() || now.Before(cur.staleAt)) {
+		return cur, nil // a flight that just finished already did the work
+	}
+	var bad string // access token known to be rejected
+	if cur != nil && cur.invalid {
+		bad = cur.tok.AccessToken
+	}
+
+	stored, err := s.store.Load(ctx)
+	if err != nil {
+		s.log.Warn("vendorkit: token store load failed; using in-memory token",
+			"vendor", s.vendor, "error", SafeErrorString(err))
+		stored = nil
+		if cur != nil {
+			stored = cur.tok
+		}
+	}
+	base := stored
+	if stored != nil && stored.AccessToken != bad && stored.Valid(now) &&
+		(cur == nil || stored.AccessToken != cur.tok.AccessToken) {
+		// Another process (shared store) or Put already replaced it.
+		e := s.newEntry(stored, now)
+		if e.staleAt.IsZero() || now.Before(e.staleAt) {
+			s.cur.Store(e)
+			return e, nil
+		}
+	}
+	if base == nil && cur != nil {
+		base = cur.tok
+	}
+
+	nt, op, err := s.grant(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if nt == nil || nt.AccessToken == "" {
+		return nil, &Error{Vendor: s.vendor, Op: op, Err: fmt.Errorf("%w: flow returned no access token", ErrMalformedResponse)}
+	}
+	if op == "refresh" && nt.RefreshToken == "" && base != nil && base.RefreshToken != "" {
+		c := *nt
+		c.RefreshToken = base.RefreshToken // not rotated: the old one stays valid
+		nt = &c
+	}
+
+	// Save (the rotated refresh token first of all) before handing out.
+	ok, err := s.store.CompareAndSwap(ctx, stored, nt)
+	switch {
+	case err != nil:
+		// Keep the token in memory rather than lose a rotated refresh
+		// token that exists nowhere else.
+		s.log.Error("vendorkit: token store save failed; token kept in memory only",
+			"vendor", s.vendor, "error", SafeErrorString(err))
+	case !ok:
+		// Someone else swapped meanwhile; prefer theirs if usable.
+		if other, lerr := s.store.Load(ctx); lerr == nil && other != nil && other.AccessToken != bad && other.Valid(now) {
+			s.log.Info("vendorkit: token store changed during fetch; adopting stored token", "vendor", s.vendor)
+			nt = other
+		} else if ok2, err2 := s.store.CompareAndSwap(ctx, other, nt); err2 != nil || !ok2 {
+			s.log.Warn("vendorkit: token store contention; token kept in memory only", "vendor", s.vendor)
+		}
+	}
+	e := s.newEntry(nt, s.clock.Now())
+	s.cur.Store(e)
+	return e, nil
+}
+
+// grant refreshes when possible, falling back to the primary grant when the
+// refresh token is rejected.
+func (s *Source) grant(ctx context.Context, base *Token) (*Token, string, error) {
+	if r, ok := s.flow.(Refresher); ok && base != nil && base.RefreshToken != "" {
+		s.stats.refreshes.Add(1)
+		nt, err := r.Refresh(ctx, base)
+		if err == nil {
+			return nt, "refresh", nil
+		}
+		if !refreshRejected(err) {
+			return nil, "refresh", s.wrap("refresh", err)
+		}
+		s.log.Info("vendorkit: refresh token rejected; falling back to primary grant",
+			"vendor", s.vendor, "error", SafeErrorString(err))
+	}
+	s.stats.fetches.Add(1)
+	nt, err := s.flow.Token(ctx)
+	if err != nil {
+		return nil, "token", s.wrap("token", err)
+	}
+	return nt, "token", nil
+}
+
+// refreshRejected: invalid_grant, or any non-retryable 400/401 from the
+// refresh endpoint.
+func refreshRejected(err error) bool {
+	if errors.Is(err, ErrInvalidGrant) {
+		return true
+	}
+	var ae *Error
+	return errors.As(err, &ae) && !ae.Retryable &&
+		(ae.StatusCode == 400 || ae.StatusCode == 401)
+}
+
+// wrap makes err an *Error with the Source's vendor and op, keeping the
+// chain. Errors that are already *Error keep their fields.
+func (s *Source) wrap(op string, err error) error {
+	var ae *Error
+	if errors.As(err, &ae) {
+		if ae.Vendor == "" {
+			c := *ae
+			c.Vendor = s.vendor
+			return &c
+		}
+		return err
+	}
+	retryable := !errors.Is(err, ErrReloginRequired) && !errors.Is(err, context.Canceled) &&
+		!errors.Is(err, ErrInvalidCredentials) && !errors.Is(err, ErrInvalidGrant) &&
+		!errors.Is(err, ErrMalformedResponse) && !errors.Is(err, ErrResponseTooLarge) &&
+		!errors.Is(err, ErrInsecureTransport) && !errors.Is(err, ErrNotSupported)
+	return &Error{Vendor: s.vendor, Op: op, Retryable: retryable, Err: err}
+}

@@ -1,0 +1,157 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TokenFields is a decoded token-endpoint JSON object; numbers are kept as
+// json.Number so that no unit or precision is guessed. (Addition to the
+// contract: shared by the vendor flows so that every token response is read
+// the same safe way.)
+type TokenFields map[string]any
+
+// DoTokenRequest sends a token-endpoint request with client (typically
+// NewHTTPClient with a nil Source and MaxResponseBytes MaxTokenResponseBytes)
+// and decodes the JSON object it returns. Whatever the client, at most
+// MaxTokenResponseBytes are read. The timeout is req's context: the Source
+// runs flows under FetchTimeout. Errors are *Error with op:
+//   - non-2xx: ResponseError (OAuth error/error_description parsed);
+//   - empty, non-JSON or non-object 2xx body: ErrMalformedResponse;
+//   - too large: ErrResponseTooLarge;
+//   - no response: the transport error, Retryable unless it was refused.
+func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string) (TokenFields, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		var ae *Error
+		retryable := !errors.As(err, &ae) || ae.Retryable
+		if errors.Is(err, ErrInsecureTransport) || errors.Is(err, ErrResponseTooLarge) {
+			retryable = false
+		}
+		return nil, &Error{Vendor: vendor, Op: op, Retryable: retryable, Err: RedactError(err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxTokenResponseBytes+1))
+	if err == nil && len(body) > MaxTokenResponseBytes {
+		err = ErrResponseTooLarge
+	}
+	if err != nil {
+		e := &Error{Vendor: vendor, Op: op, StatusCode: resp.StatusCode, Err: err}
+		if !errors.Is(err, ErrResponseTooLarge) {
+			e.Retryable = true // connection broke mid-body
+		}
+		return nil, e
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, ResponseError(vendor, op, resp.StatusCode, body)
+	}
+	return ParseTokenFields(vendor, op, resp.StatusCode, body)
+}
+
+// ParseTokenFields decodes a 2xx token-endpoint body. An OAuth error object
+// in a 200 (some vendors do that) becomes an *Error like ResponseError.
+func ParseTokenFields(vendor, op string, status int, body []byte) (TokenFields, error) {
+	malformed := func(why string) error {
+		return &Error{Vendor: vendor, Op: op, StatusCode: status, Err: fmt.Errorf("%w: %s", ErrMalformedResponse, why)}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, malformed("empty body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var f TokenFields
+	if err := dec.Decode(&f); err != nil {
+		return nil, malformed("not a JSON object")
+	}
+	if f == nil {
+		return nil, malformed("null body")
+	}
+	if code := f.String("error"); code != "" && f.String("access_token") == "" {
+		e := ResponseError(vendor, op, status, body)
+		e.Body = ""
+		return nil, e
+	}
+	return f, nil
+}
+
+// String returns key as a string: strings as is, numbers and booleans in
+// their JSON text, anything else "".
+func (f TokenFields) String(key string) string {
+	switch v := f[key].(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// Int64 returns key as an integer; numeric strings ("3600") are accepted
+// and fractional values truncated.
+func (f TokenFields) Int64(key string) (int64, bool) {
+	s := strings.TrimSpace(f.String(key))
+	if s == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true
+	}
+	if x, err := strconv.ParseFloat(s, 64); err == nil && x > -9e18 && x < 9e18 {
+		return int64(x), true
+	}
+	return 0, false
+}
+
+// Token builds a Token from the RFC 6749 §5.1 fields: access_token,
+// token_type, refresh_token, and expires_in counted in unit (time.Second
+// for most vendors, time.Millisecond for iOFFICE); every other scalar field
+// goes to Extra. sane is false when expires_in was absent, unparseable or
+// absurd (see ExpiresIn). An empty access_token is ErrMalformedResponse.
+func (f TokenFields) Token(vendor, op string, now time.Time, unit time.Duration) (tok *Token, sane bool, err error) {
+	at := f.String("access_token")
+	if at == "" {
+		return nil, false, &Error{Vendor: vendor, Op: op, Err: fmt.Errorf("%w: no access_token", ErrMalformedResponse)}
+	}
+	t := &Token{AccessToken: at, TokenType: f.String("token_type"), RefreshToken: f.String("refresh_token")}
+	if n, ok := f.Int64("expires_in"); ok {
+		t.Expiry, sane = ExpiresIn(now, Lifetime(n, unit))
+	}
+	for k := range f {
+		switch k {
+		case "access_token", "token_type", "refresh_token", "expires_in":
+			continue
+		}
+		if v := f.String(k); v != "" {
+			if t.Extra == nil {
+				t.Extra = make(map[string]string)
+			}
+			t.Extra[k] = v
+		}
+	}
+	return t, sane, nil
+}
+
+// Lifetime converts n units to a Duration without overflow: values beyond
+// MaxLifetime saturate just above it (so ExpiresIn clamps and reports them)
+// and negative values become -1. (Addition to the contract.)
+func Lifetime(n int64, unit time.Duration) time.Duration {
+	if n <= 0 || unit <= 0 {
+		if n == 0 {
+			return 0
+		}
+		return -1
+	}
+	if n > int64(MaxLifetime/unit) {
+		return MaxLifetime + unit
+	}
+	return time.Duration(n) * unit
+}

@@ -474,3 +474,19 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 }
 
 func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// SafeDoer wraps an *http.Client so that errors from Do have credential
+// query parameters redacted (see RedactError): net/http's *url.Error quotes
+// the full request URL, so with Query placement the token would otherwise be
+// in the error string. It satisfies oapi-codegen's HttpRequestDoer.
+// (Addition to the contract.)
+type SafeDoer struct{ *http.Client }
+
+// Do is http.Client.Do with RedactError applied to the error.
+func (d SafeDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.Client.Do(req)
+	if err != nil {
+		return resp, RedactError(err)
+	}
+	return resp, nil
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,13 @@ type TokenFields map[string]any
 //   - empty, non-JSON or non-object 2xx body: ErrMalformedResponse;
 //   - too large: ErrResponseTooLarge;
 //   - no response: the transport error, Retryable unless it was refused.
-func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string) (TokenFields, error) {
+//
+// Bodies quoted in errors are scrubbed of the well-known shapes (see Scrub),
+// of secrets, and of every credential the request itself carries (form
+// fields such as password, client_secret, refresh_token, code; Basic auth),
+// so a server echoing the request back cannot leak it.
+func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string, secrets ...string) (TokenFields, error) {
+	secrets = append(secrets, requestSecrets(req)...)
 	resp, err := client.Do(req)
 	if err != nil {
 		var ae *Error
@@ -50,9 +57,54 @@ func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string) (
 		return nil, e
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, ResponseError(vendor, op, resp.StatusCode, body)
+		return nil, ResponseError(vendor, op, resp.StatusCode, []byte(Scrub(string(body), secrets...)))
 	}
-	return ParseTokenFields(vendor, op, resp.StatusCode, body)
+	f, err := ParseTokenFields(vendor, op, resp.StatusCode, body)
+	if err != nil {
+		var ae *Error
+		if errors.As(err, &ae) {
+			ae.Description = Scrub(ae.Description, secrets...)
+			ae.Code = Scrub(ae.Code, secrets...)
+		}
+	}
+	return f, err
+}
+
+// requestSecrets collects the credentials a token request carries.
+func requestSecrets(req *http.Request) []string {
+	var out []string
+	if u, p, ok := req.BasicAuth(); ok {
+		out = append(out, u, p)
+		// Basic credentials are often URL-encoded before base64 (RFC 6749 §2.3.1).
+		if du, err := url.QueryUnescape(u); err == nil && du != u {
+			out = append(out, du)
+		}
+		if dp, err := url.QueryUnescape(p); err == nil && dp != p {
+			out = append(out, dp)
+		}
+	}
+	if req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
+			rc.Close()
+			if vals, err := url.ParseQuery(string(b)); err == nil {
+				for k, vs := range vals {
+					secret := credentialParams[strings.ToLower(k)]
+					if !secret && k != "username" && k != "client_id" {
+						continue
+					}
+					for _, v := range vs {
+						// Identifiers are scrubbed only when long enough not
+						// to blank out common words; secrets always.
+						if v != "" && (secret || len(v) >= 4) {
+							out = append(out, v, url.QueryEscape(v))
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ParseTokenFields decodes a 2xx token-endpoint body. An OAuth error object

@@ -3,6 +3,8 @@ package specs_test
 import (
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/vendorkit/vendorkit/specs"
 )
 
@@ -33,3 +35,5 @@ func TestUnknownVendor(t *testing.T) {
 		t.Fatal("want error for an unknown vendor")
 	}
 }
+
+func loadSpec(v string) (*openapi3.T, error) { return specs.Load(v) }

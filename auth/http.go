@@ -198,6 +198,9 @@ func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error 
 	req.Header.Del("Authorization")
 	req.Header.Del("Proxy-Authorization")
 	req.Header.Del("Cookie")
+	// net/http sets Referer to the previous URL, query included: with Query
+	// placement that is the token itself.
+	req.Header.Del("Referer")
 	t.opts.Placement.Remove(req)
 	for _, name := range []string{"access_token", "x-access-token"} {
 		Query(name).Remove(req)

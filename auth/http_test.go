@@ -1,0 +1,593 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// apiClient wires a Source, an Editor and NewHTTPClient like a generated
+// vendor client would.
+func apiClient(t *testing.T, src *Source, p Placement, mod func(*HTTPOptions)) (*http.Client, func(context.Context, *http.Request) error) {
+	t.Helper()
+	o := HTTPOptions{Vendor: "test", Source: src, Placement: p, Base: testTransport(t),
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond}
+	if mod != nil {
+		mod(&o)
+	}
+	return NewHTTPClient(o), Editor(src, p)
+}
+
+func do(t *testing.T, c *http.Client, edit func(context.Context, *http.Request) error, ctx context.Context, method, url string, body io.Reader) (*http.Response, []byte, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		if err := edit(ctx, req); err != nil {
+			return nil, nil, err
+		}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+// 1,000 calls hit 401 after a server-side revocation → exactly one new
+// token request, and every call succeeds.
+func TestReauthStormAfterRevocation(t *testing.T) {
+	ts := newTokenServer(t)
+	clock := newFakeClock()
+	flow := &passwordFlow{vendor: "bss", endpoint: ts.srv.URL + "/token", clock: clock, password: testPassword,
+		client: NewHTTPClient(HTTPOptions{Vendor: "bss", Base: testTransport(t), MaxResponseBytes: MaxTokenResponseBytes})}
+	src := newTestSource(t, flow, SourceOptions{Vendor: "bss", Clock: clock})
+	c, edit := apiClient(t, src, Bearer(), nil)
+
+	if _, _, err := do(t, c, edit, context.Background(), "GET", ts.srv.URL+"/api/x", nil); err != nil {
+		t.Fatal(err)
+	}
+	ts.revokeAll()
+	before := ts.requests.Load()
+
+	const n = 1000
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for range n {
+		wg.Go(func() {
+			resp, _, err := do(t, c, edit, context.Background(), "GET", ts.srv.URL+"/api/x", nil)
+			if err != nil || resp.StatusCode != 200 {
+				failures.Add(1)
+				t.Errorf("call failed: %v %v", resp, err)
+			}
+		})
+	}
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d calls failed", failures.Load())
+	}
+	if got := ts.requests.Load() - before; got != 1 {
+		t.Fatalf("new token requests = %d, want exactly 1", got)
+	}
+	if st := src.Stats(); st.Invalidations != 1 || st.Refreshes != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A second 401 is returned as a typed error; exactly one re-auth.
+func TestSecondUnauthorizedIsTyped(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(401)
+		fmt.Fprint(w, `{"message":"nope"}`)
+	}))
+	defer srv.Close()
+	clock := newFakeClock()
+	ff := &fakeFlow{clock: clock, life: time.Hour}
+	src := newTestSource(t, ff, SourceOptions{Clock: clock})
+	c, edit := apiClient(t, src, Header("x-access-token"), nil)
+	_, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
+	var ae *Error
+	if !errors.Is(err, ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Vendor != "test" {
+		t.Fatalf("err = %v", err)
+	}
+	if hits.Load() != 2 || ff.tokens.Load() != 2 {
+		t.Fatalf("hits %d fetches %d", hits.Load(), ff.tokens.Load())
+	}
+}
+
+// Re-auth statuses are per vendor: Decisiv's 403 means "endpoint does not
+// take bearer" and goes to its CheckResponse hook, never to re-auth.
+func TestVendorStatusHookNoReauth(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(403)
+	}))
+	defer srv.Close()
+	errNoBearer := errors.New("decisiv: endpoint does not accept bearer")
+	var body io.ReadCloser
+	clock := newFakeClock()
+	ff := &fakeFlow{clock: clock, life: time.Hour}
+	src := newTestSource(t, ff, SourceOptions{Clock: clock})
+	c, edit := apiClient(t, src, Bearer(), func(o *HTTPOptions) {
+		o.CheckResponse = func(r *http.Response) error {
+			if r.StatusCode == 403 {
+				body = r.Body
+				return errNoBearer
+			}
+			return nil
+		}
+	})
+	_, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
+	if !errors.Is(err, errNoBearer) {
+		t.Fatalf("err = %v", err)
+	}
+	if hits.Load() != 1 || src.Stats().Invalidations != 0 || ff.tokens.Load() != 1 {
+		t.Fatalf("hits %d stats %+v", hits.Load(), src.Stats())
+	}
+	if _, err := body.Read(make([]byte, 1)); err == nil {
+		t.Fatal("body not closed")
+	}
+}
+
+// Retries are re-signed with the current token (editors ran only once).
+func TestRetryResignsWithCurrentToken(t *testing.T) {
+	clock := newFakeClock()
+	ff := &fakeFlow{clock: clock, life: time.Hour}
+	src := newTestSource(t, ff, SourceOptions{Clock: clock})
+	var seen []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("x-access-token"))
+		first := len(seen) == 1
+		mu.Unlock()
+		if first {
+			// A refresh happened elsewhere while this call was in flight.
+			src.Put(context.Background(), &Token{AccessToken: "newer", Expiry: clock.Now().Add(time.Hour)})
+			w.WriteHeader(503)
+			return
+		}
+	}))
+	defer srv.Close()
+	c, edit := apiClient(t, src, Header("x-access-token"), nil)
+	resp, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(resp, err)
+	}
+	if fmt.Sprint(seen) != "[primary-access-1 newer]" {
+		t.Fatalf("seen %v", seen)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	resp := func(h string) *http.Response {
+		r := &http.Response{StatusCode: 429, Header: http.Header{}}
+		if h != "" {
+			r.Header.Set("Retry-After", h)
+		}
+		return r
+	}
+	min, max, capRA := 100*time.Millisecond, 5*time.Second, 30*time.Second
+	if d := Backoff(min, max, capRA, 0, resp("86400")); d != capRA {
+		t.Fatalf("hostile Retry-After: %v", d)
+	}
+	if d := Backoff(min, max, capRA, 0, resp("99999999999999999999")); d < min || d > max {
+		t.Fatalf("unparseable huge Retry-After: %v", d) // overflow → ignored → exponential
+	}
+	if d := Backoff(min, max, capRA, 0, resp("2")); d != 2*time.Second {
+		t.Fatalf("Retry-After 2: %v", d)
+	}
+	date := time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)
+	if d := Backoff(min, max, capRA, 0, resp(date)); d < 8*time.Second || d > 10*time.Second {
+		t.Fatalf("HTTP-date: %v", d)
+	}
+	far := time.Now().Add(48 * time.Hour).UTC().Format(http.TimeFormat)
+	if d := Backoff(min, max, capRA, 0, resp(far)); d != capRA {
+		t.Fatalf("far HTTP-date: %v", d)
+	}
+	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+	if d := Backoff(min, max, capRA, 0, resp(past)); d != 0 {
+		t.Fatalf("past HTTP-date: %v", d)
+	}
+	for _, bad := range []string{"-5", "soon", ""} {
+		if d := Backoff(min, max, capRA, 0, resp(bad)); d < min || d > 2*min {
+			t.Fatalf("Retry-After %q: %v", bad, d)
+		}
+	}
+	// Exponential with full jitter, bounded by max, no overflow.
+	for attempt := range 100 {
+		ceil := min << uint(minInt(attempt, 10))
+		if ceil > max {
+			ceil = max
+		}
+		for range 20 {
+			d := Backoff(min, max, capRA, attempt, nil)
+			if d < min || d > ceil {
+				t.Fatalf("attempt %d: %v not in [%v,%v]", attempt, d, min, ceil)
+			}
+		}
+	}
+}
+
+// End to end: a hostile Retry-After is capped, and a wait that would
+// outlast the caller's deadline is not started at all.
+func TestRetryAfterCappedEndToEnd(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.Header().Set("Retry-After", "86400")
+			w.WriteHeader(429)
+		}
+	}))
+	defer srv.Close()
+	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxRetryAfter: 10 * time.Millisecond})
+	start := time.Now()
+	resp, _, err := do(t, c, nil, context.Background(), "GET", srv.URL, nil)
+	if err != nil || resp.StatusCode != 200 || hits.Load() != 2 {
+		t.Fatal(resp, err, hits.Load())
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("took %v", el)
+	}
+
+	hits.Store(0)
+	c = NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxRetryAfter: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	resp, _, err = do(t, c, nil, ctx, "GET", srv.URL, nil)
+	if err != nil || resp.StatusCode != 429 || hits.Load() != 1 {
+		t.Fatalf("want the 429 at once: %v %v hits=%d", resp, err, hits.Load())
+	}
+	if el := time.Since(start); el > 60*time.Millisecond {
+		t.Fatalf("stalled %v", el)
+	}
+}
+
+// Every wait respects the context: cancelling during a backoff returns.
+func TestCancelDuringBackoff(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(503)
+	}))
+	defer srv.Close()
+	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxRetryAfter: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	_, _, err := do(t, c, nil, ctx, "GET", srv.URL, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("took %v", el)
+	}
+}
+
+func statusServer(t *testing.T, status int, hits *atomic.Int64) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if string(b) != "" && string(b) != "payload" {
+			t.Errorf("body %q", b)
+		}
+		if hits.Add(1) == 1 {
+			w.WriteHeader(status)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// POST is retried only when the server provably did not process it.
+func TestNonIdempotentRetryRules(t *testing.T) {
+	cases := []struct {
+		method  string
+		status  int
+		retried bool
+	}{
+		{"POST", 502, false}, {"POST", 504, false}, {"PATCH", 502, false},
+		{"POST", 503, true}, {"POST", 429, true}, {"PATCH", 503, true},
+		{"GET", 502, true}, {"GET", 504, true}, {"PUT", 502, true}, {"DELETE", 503, true},
+		{"GET", 500, false}, {"GET", 404, false},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s_%d", tc.method, tc.status), func(t *testing.T) {
+			var hits atomic.Int64
+			srv := statusServer(t, tc.status, &hits)
+			c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+			resp, _, err := do(t, c, nil, context.Background(), tc.method, srv.URL, strings.NewReader("payload"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantHits, wantStatus := int64(1), tc.status
+			if tc.retried {
+				wantHits, wantStatus = 2, 200
+			}
+			if hits.Load() != wantHits || resp.StatusCode != wantStatus {
+				t.Fatalf("hits %d status %d", hits.Load(), resp.StatusCode)
+			}
+		})
+	}
+	// An Idempotency-Key makes a POST safe to retry on 502.
+	var hits atomic.Int64
+	srv := statusServer(t, 502, &hits)
+	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryWaitMin: time.Millisecond})
+	req, _ := http.NewRequest("POST", srv.URL, strings.NewReader("payload"))
+	req.Header.Set("Idempotency-Key", "k1")
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != 200 || hits.Load() != 2 {
+		t.Fatal(resp, err, hits.Load())
+	}
+	resp.Body.Close()
+}
+
+// An ambiguous failure (connection dropped after the request was sent) is
+// not replayed for POST, and is for GET.
+func TestAmbiguousErrorRetryRules(t *testing.T) {
+	for _, method := range []string{"POST", "GET"} {
+		var hits atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.ReadAll(r.Body)
+			if hits.Add(1) == 1 {
+				conn, _, _ := w.(http.Hijacker).Hijack()
+				conn.Close()
+			}
+		}))
+		c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryWaitMin: time.Millisecond})
+		resp, _, err := do(t, c, nil, context.Background(), method, srv.URL, strings.NewReader("payload"))
+		if method == "POST" {
+			if err == nil || hits.Load() != 1 {
+				t.Fatalf("POST replayed: hits %d err %v", hits.Load(), err)
+			}
+		} else if err != nil || resp.StatusCode != 200 || hits.Load() != 2 {
+			t.Fatalf("GET not retried: %v %v %d", resp, err, hits.Load())
+		}
+		srv.Close()
+	}
+}
+
+// failingDial fails the first n round trips with a dial error.
+type failingDial struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (f *failingDial) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.n.Add(-1) >= 0 {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	return f.next.RoundTrip(r)
+}
+
+func TestPostRetriedOnDialError(t *testing.T) {
+	var hits atomic.Int64
+	srv := statusServer(t, 200, &hits)
+	fd := &failingDial{next: testTransport(t)}
+	fd.n.Store(2)
+	c := NewHTTPClient(HTTPOptions{Base: fd, RetryWaitMin: time.Millisecond})
+	resp, _, err := do(t, c, nil, context.Background(), "POST", srv.URL, strings.NewReader("payload"))
+	if err != nil || resp.StatusCode != 200 || hits.Load() != 1 {
+		t.Fatal(resp, err, hits.Load())
+	}
+	// Retry budget: RetryMax transient retries, then the error.
+	fd.n.Store(100)
+	_, _, err = do(t, c, nil, context.Background(), "POST", srv.URL, strings.NewReader("payload"))
+	var op *net.OpError
+	if !errors.As(err, &op) || fd.n.Load() != 100-4 {
+		t.Fatalf("err %v, attempts %d", err, 100-fd.n.Load())
+	}
+}
+
+// Credentials never follow a redirect to another origin; same-origin
+// redirects keep them. Go itself would forward x-access-token cross-host.
+func TestRedirectStripsCredentials(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]http.Header{}
+	gotQuery := map[string]string{}
+	record := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			got[name] = r.Header.Clone()
+			gotQuery[name] = r.URL.RawQuery
+			mu.Unlock()
+		}
+	}
+	other := httptest.NewServer(record("other"))
+	defer other.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cross", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/landing?"+r.URL.RawQuery, http.StatusFound)
+	})
+	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/landing?"+r.URL.RawQuery, http.StatusFound)
+	})
+	mux.HandleFunc("/landing", record("same"))
+	origin := httptest.NewServer(mux)
+	defer origin.Close()
+
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	tok, _ := src.Token(context.Background())
+	for _, p := range []Placement{Header("x-access-token"), Bearer(), Query("access_token")} {
+		c, edit := apiClient(t, src, p, nil)
+		for _, path := range []string{"/cross", "/same"} {
+			if _, _, err := do(t, c, edit, context.Background(), "GET", origin.URL+path+"?q=1", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		h, q := got["other"], gotQuery["other"]
+		if strings.Contains(fmt.Sprint(h), tok.AccessToken) || strings.Contains(q, tok.AccessToken) {
+			t.Errorf("%v: credential sent cross-origin: %v %q", p, h, q)
+		}
+		if !strings.Contains(q, "q=1") {
+			t.Errorf("%v: other params lost: %q", p, q)
+		}
+		h, q = got["same"], gotQuery["same"]
+		if !strings.Contains(fmt.Sprint(h), tok.AccessToken) && !strings.Contains(q, tok.AccessToken) {
+			t.Errorf("%v: credential not kept on same-origin redirect: %v %q", p, h, q)
+		}
+		mu.Unlock()
+	}
+}
+
+// fakeHosts answers by host name in memory and records what it saw.
+type fakeHosts struct {
+	mu   sync.Mutex
+	seen map[string]http.Header
+	hits atomic.Int64
+	h    func(r *http.Request) *http.Response
+}
+
+func (f *fakeHosts) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.hits.Add(1)
+	f.mu.Lock()
+	if f.seen == nil {
+		f.seen = map[string]http.Header{}
+	}
+	f.seen[r.URL.Host] = r.Header.Clone()
+	f.mu.Unlock()
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	resp := f.h(r)
+	resp.Request = r
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	return resp, nil
+}
+
+// net/http keeps Authorization on a redirect to a subdomain; we do not.
+func TestRedirectToSubdomainStripped(t *testing.T) {
+	fh := &fakeHosts{h: func(r *http.Request) *http.Response {
+		if r.URL.Host == "api.example.com" {
+			return &http.Response{StatusCode: 302, Header: http.Header{"Location": {"https://files.api.example.com/x"}}}
+		}
+		return &http.Response{StatusCode: 200}
+	}}
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	c, edit := apiClient(t, src, Bearer(), func(o *HTTPOptions) { o.Base = fh })
+	if _, _, err := do(t, c, edit, context.Background(), "GET", "https://api.example.com/r", nil); err != nil {
+		t.Fatal(err)
+	}
+	if a := fh.seen["files.api.example.com"].Get("Authorization"); a != "" {
+		t.Fatalf("Authorization forwarded to subdomain: %q", a)
+	}
+	if fh.seen["api.example.com"].Get("Authorization") == "" {
+		t.Fatal("origin request not signed")
+	}
+}
+
+// Plain http to a non-loopback host is refused before any byte leaves,
+// including after a redirect downgrade; loopback and opt-in are allowed.
+func TestInsecureHTTPRefused(t *testing.T) {
+	fh := &fakeHosts{h: func(r *http.Request) *http.Response {
+		if r.URL.Path == "/downgrade" {
+			return &http.Response{StatusCode: 302, Header: http.Header{"Location": {"http://api.example.com/x"}}}
+		}
+		return &http.Response{StatusCode: 200}
+	}}
+	c := NewHTTPClient(HTTPOptions{Vendor: "bss", Base: fh})
+	for _, u := range []string{"http://api.example.com/x", "http://10.0.0.1/x", "https://api.example.com/downgrade"} {
+		_, _, err := do(t, c, SetHeader("x-access-token", "tok"), context.Background(), "GET", u, nil)
+		if !errors.Is(err, ErrInsecureTransport) {
+			t.Fatalf("%s: err = %v", u, err)
+		}
+	}
+	if fh.hits.Load() != 1 { // only the https request left
+		t.Fatalf("requests sent: %d", fh.hits.Load())
+	}
+	for _, u := range []string{"http://localhost/x", "http://127.0.0.5/x", "http://[::1]/x"} {
+		if _, _, err := do(t, c, nil, context.Background(), "GET", u, nil); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+	c = NewHTTPClient(HTTPOptions{Base: fh, AllowInsecureHTTP: true})
+	if _, _, err := do(t, c, nil, context.Background(), "GET", "http://api.example.com/x", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResponseTooLarge(t *testing.T) {
+	big := strings.Repeat("x", 2<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chunked" {
+			w.(http.Flusher).Flush() // no Content-Length
+		}
+		io.WriteString(w, big)
+	}))
+	defer srv.Close()
+	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxResponseBytes: MaxTokenResponseBytes})
+	for _, path := range []string{"/sized", "/chunked"} {
+		_, _, err := do(t, c, nil, context.Background(), "GET", srv.URL+path, nil)
+		if !errors.Is(err, ErrResponseTooLarge) {
+			t.Fatalf("%s: err = %v", path, err)
+		}
+	}
+	// Exactly at the cap is fine.
+	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.(http.Flusher).Flush()
+		io.WriteString(w, big[:MaxTokenResponseBytes])
+	}))
+	defer srv2.Close()
+	if _, b, err := do(t, c, nil, context.Background(), "GET", srv2.URL, nil); err != nil || len(b) != MaxTokenResponseBytes {
+		t.Fatal(len(b), err)
+	}
+}
+
+// Query placement: the token goes in the URL only by explicit choice, and
+// SafeDoer keeps it out of net/http's *url.Error.
+func TestQueryPlacementErrorsRedacted(t *testing.T) {
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	tok, _ := src.Token(context.Background())
+	fd := &failingDial{next: testTransport(t)}
+	fd.n.Store(100)
+	c, edit := apiClient(t, src, Query("access_token"), func(o *HTTPOptions) { o.Base = fd; o.RetryMax = -1 })
+	req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
+	edit(context.Background(), req)
+	if !strings.Contains(req.URL.RawQuery, "a=1&access_token="+tok.AccessToken) {
+		t.Fatalf("query %q", req.URL.RawQuery)
+	}
+	_, raw := c.Do(req)
+	if !strings.Contains(raw.Error(), tok.AccessToken) {
+		t.Log("net/http no longer leaks the URL; SafeDoer may be unnecessary")
+	}
+	_, err := SafeDoer{c}.Do(req)
+	if err == nil || strings.Contains(err.Error(), tok.AccessToken) || !strings.Contains(err.Error(), "access_token=REDACTED") {
+		t.Fatalf("err = %v", err)
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) {
+		t.Fatal("cause lost")
+	}
+}
+
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}

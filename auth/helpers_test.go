@@ -128,7 +128,8 @@ type tokenServer struct {
 	refresh  map[string]bool // refresh tokens the token endpoint accepts
 	life     int             // expires_in seconds
 	gate     chan struct{}   // if non-nil, token requests wait on it
-	resource http.HandlerFunc
+	resource atomic.Pointer[http.HandlerFunc] // overrides the resource endpoint
+	override atomic.Pointer[http.HandlerFunc] // overrides the token endpoint
 }
 
 const (
@@ -142,8 +143,8 @@ func newTokenServer(t *testing.T) *tokenServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/token", ts.token)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		if ts.resource != nil {
-			ts.resource(w, r)
+		if h := ts.resource.Load(); h != nil {
+			(*h)(w, r)
 			return
 		}
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -163,6 +164,10 @@ func newTokenServer(t *testing.T) *tokenServer {
 
 func (ts *tokenServer) token(w http.ResponseWriter, r *http.Request) {
 	ts.requests.Add(1)
+	if h := ts.override.Load(); h != nil {
+		(*h)(w, r)
+		return
+	}
 	if ts.gate != nil {
 		<-ts.gate
 	}

@@ -124,10 +124,10 @@ type tokenServer struct {
 	requests atomic.Int64 // token endpoint hits
 	seq      atomic.Int64
 	mu       sync.Mutex
-	live     map[string]bool // access tokens the resource server accepts
-	refresh  map[string]bool // refresh tokens the token endpoint accepts
-	life     int             // expires_in seconds
-	gate     chan struct{}   // if non-nil, token requests wait on it
+	live     map[string]bool                  // access tokens the resource server accepts
+	refresh  map[string]bool                  // refresh tokens the token endpoint accepts
+	life     int                              // expires_in seconds
+	gate     chan struct{}                    // if non-nil, token requests wait on it
 	resource atomic.Pointer[http.HandlerFunc] // overrides the resource endpoint
 	override atomic.Pointer[http.HandlerFunc] // overrides the token endpoint
 }

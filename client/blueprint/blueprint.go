@@ -1,0 +1,197 @@
+// Package blueprint is the client for the Blueprint CPQ API: the typed
+// operations of gen/blueprintapi with the login handled.
+//
+//	c, err := blueprint.New(blueprint.Config{
+//		BaseURL:  "https://ofd-api.blueprintcpq.net",
+//		Username: user,
+//		Password: pass,
+//	})
+//	pages, err := c.ListPagesWithResponse(ctx)
+//	user, err := c.User(ctx) // who is logged in
+//
+// What it handles, from the vendor's "Authentication" page:
+//
+//   - Login is the OAuth2 resource owner password flow at
+//     <BaseURL>/account/login with no client authentication at all:
+//     Content-Type: application/x-www-form-urlencoded; charset=UTF-8 and
+//     the body grant_type=password&username=…&password=… in that order.
+//   - The login response also describes the user (id, userName, firstName,
+//     lastName) and carries ".issued" and ".expires" as RFC 1123 dates
+//     (the leading dots are real); User returns them parsed. Every field
+//     is kept in auth.Token.Extra.
+//   - The token lifetime is expires_in, in seconds (1209599 in the docs:
+//     two weeks less a second); when it is missing, ".expires" is used.
+//   - Requests carry Authorization: Bearer <token>. A 401 invalidates the
+//     token and the call is retried once after logging in again (there is
+//     no refresh token).
+package blueprint
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/gen/blueprintapi"
+)
+
+// Vendor is the vendor name used in errors, logs and environment variables.
+const Vendor = "blueprint"
+
+const formContentType = "application/x-www-form-urlencoded; charset=UTF-8"
+
+// Config is a Blueprint CPQ API host and a user's credentials.
+type Config struct {
+	// BaseURL is everything before /account/login, e.g.
+	// "https://ofd-api.blueprintcpq.net".
+	BaseURL  string
+	Username string
+	Password string
+}
+
+// FromEnv reads VENDORKIT_BLUEPRINT_BASE_URL, _USERNAME and _PASSWORD (all
+// required). The error names the missing variables, never a value.
+func FromEnv() (Config, error) {
+	env := client.NewEnv(Vendor)
+	cfg := Config{
+		BaseURL:  env.Require("BASE_URL"),
+		Username: env.Require("USERNAME"),
+		Password: env.Require("PASSWORD"),
+	}
+	return cfg, env.Err()
+}
+
+// User is the logged-in user, as the login response describes it.
+type User struct {
+	ID        string // "id", a GUID in the docs
+	UserName  string // "userName"
+	FirstName string // "firstName"
+	LastName  string // "lastName"
+	// Issued and Expires are ".issued" and ".expires" parsed as RFC 1123
+	// (other HTTP date formats tolerated); zero when absent or unparseable.
+	Issued  time.Time
+	Expires time.Time
+}
+
+// UserFromToken reads the user fields a login left in t.Extra.
+func UserFromToken(t *auth.Token) User {
+	if t == nil {
+		return User{}
+	}
+	x := t.Extra
+	return User{
+		ID:        x["id"],
+		UserName:  x["userName"],
+		FirstName: x["firstName"],
+		LastName:  x["lastName"],
+		Issued:    parseDate(x[".issued"]),
+		Expires:   parseDate(x[".expires"]),
+	}
+}
+
+// parseDate parses an RFC 1123 date ("Wed, 01 Oct 2014 01:22:33 GMT"),
+// tolerating the other formats HTTP allows.
+func parseDate(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC1123, s); err == nil {
+		return t
+	}
+	if t, err := http.ParseTime(s); err == nil {
+		return t
+	}
+	return time.Time{}
+}
+
+// Client is a Blueprint CPQ API client. The embedded ClientWithResponses
+// exposes every typed operation of gen/blueprintapi; each call carries a
+// valid token. Safe for concurrent use.
+type Client struct {
+	*blueprintapi.ClientWithResponses
+	src *auth.Source
+}
+
+// New validates cfg and returns a Client. No request is made until the
+// first call (or Token/User).
+func New(cfg Config, opts ...client.Option) (*Client, error) {
+	st := client.NewStack(client.Vendor{Name: Vendor, Placement: auth.Bearer()}, opts...)
+	var chk client.Check
+	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk.Require("Username", cfg.Username)
+	chk.Require("Password", cfg.Password)
+	if err := chk.Err(Vendor); err != nil {
+		return nil, err
+	}
+	tokenAPI, err := blueprintapi.NewClient(base, blueprintapi.WithHTTPClient(st.TokenHTTPClient()))
+	if err != nil {
+		return nil, err
+	}
+	f := &flow{
+		api:     tokenAPI,
+		form:    client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
+		st:      st,
+		secrets: []string{cfg.Password, url.QueryEscape(cfg.Password)},
+	}
+	src, hc := st.Start(f)
+	api, err := blueprintapi.NewClientWithResponses(base,
+		blueprintapi.WithHTTPClient(hc),
+		blueprintapi.WithRequestEditorFn(auth.Editor(src, auth.Bearer())),
+	)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return &Client{ClientWithResponses: api, src: src}, nil
+}
+
+// Token returns the current access token, logging in if needed.
+func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
+
+// User returns the user of the current token (logging in if there is
+// none yet): the latest login's id, names and dates.
+func (c *Client) User(ctx context.Context) (User, error) {
+	t, err := c.src.Token(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	return UserFromToken(t), nil
+}
+
+// Source is the client's token source (stats, Invalidate, OAuth2 adapter).
+func (c *Client) Source() *auth.Source { return c.src }
+
+// Close stops background token refreshes.
+func (c *Client) Close() error { return c.src.Close() }
+
+// flow is the login. Only auth.Flow: no refresh token exists.
+type flow struct {
+	api     *blueprintapi.Client
+	form    string // holds the password: secret
+	st      *client.Stack
+	secrets []string
+}
+
+func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
+	resp, err := f.api.LoginWithBody(ctx, formContentType, strings.NewReader(f.form))
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.secrets...)
+	if err != nil {
+		return nil, err
+	}
+	now := f.st.Now()
+	tok, err := client.JSONToken(Vendor, "token", resp.StatusCode, body, now, time.Second, f.st.Logger(), f.secrets...)
+	if err != nil {
+		return nil, err
+	}
+	if tok.Expiry.IsZero() {
+		// No usable expires_in: fall back on ".expires".
+		if exp := parseDate(tok.Extra[".expires"]); exp.After(now) {
+			tok.Expiry, _ = auth.ExpiresIn(now, exp.Sub(now))
+		}
+	}
+	return tok, nil
+}

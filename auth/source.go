@@ -51,8 +51,14 @@ const (
 // path reads it with one atomic load.
 type entry struct {
 	tok     *Token
+	expiry  time.Time // effective expiry (see newEntry); zero = until rejected
 	staleAt time.Time // zero when the token never expires
 	invalid bool      // compare-and-invalidated: must not be handed out
+}
+
+// fresh: usable without starting a refresh.
+func (e *entry) fresh(now time.Time) bool {
+	return e != nil && !e.invalid && (e.staleAt.IsZero() || now.Before(e.staleAt))
 }
 
 // Source hands out valid tokens for one flow. See the package doc.
@@ -129,7 +135,7 @@ func (s *Source) Token(ctx context.Context) (*Token, error) {
 		if now.Before(e.staleAt) {
 			return e.tok, nil
 		}
-		if e.tok.Expiry.IsZero() || now.Before(e.tok.Expiry) {
+		if now.Before(e.expiry) {
 			s.maybeBackground(now)
 			return e.tok, nil
 		}
@@ -167,7 +173,7 @@ func (s *Source) Invalidate(accessToken string) bool {
 		if e == nil || e.invalid || e.tok.AccessToken != accessToken {
 			return false
 		}
-		ne := &entry{tok: e.tok, staleAt: e.staleAt, invalid: true}
+		ne := &entry{tok: e.tok, expiry: e.expiry, staleAt: e.staleAt, invalid: true}
 		if s.cur.CompareAndSwap(e, ne) {
 			s.stats.invalidations.Add(1)
 			s.log.Info("vendorkit: token invalidated", "vendor", s.vendor)
@@ -177,7 +183,8 @@ func (s *Source) Invalidate(accessToken string) bool {
 }
 
 // Put seeds a token obtained elsewhere (e.g. iOFFICE's browser flow). It is
-// saved to the Store before it becomes current.
+// saved to the Store before it becomes current. An already expired token is
+// kept only for its refresh token: the next Token call refreshes.
 func (s *Source) Put(ctx context.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
@@ -192,7 +199,14 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store save: %w", err)}
 		}
 		if ok {
-			s.cur.Store(s.newEntry(t, s.clock.Now()))
+			now := s.clock.Now()
+			e := s.newEntry(t, now)
+			if !t.Valid(now) {
+				// Seeded already expired: keep it for its refresh token,
+				// but refresh before handing anything out.
+				e.invalid = true
+			}
+			s.cur.Store(e)
 			return nil
 		}
 	}
@@ -286,19 +300,27 @@ func (s *Source) enter() bool {
 
 func (s *Source) leave() { s.wg.Done() }
 
-// newEntry computes the stale point: expiry - window, where window is the
-// configured StaleWindow or 20% of the lifetime (as seen from now) plus up
-// to 5% jitter, clamped to half the lifetime.
+// newEntry computes the effective expiry and the stale point.
+//
+// The effective expiry is t.Expiry, except that a token arriving already
+// expired (an absolute expiry from a server whose clock is ahead, like
+// Blueprint's ".expires") is treated as "valid until rejected" rather than
+// refetched on every call, and one beyond MaxLifetime is clamped; the same
+// deliberate choices as ExpiresIn. The token itself is not modified.
+//
+// The stale point is expiry - window, where window is the configured
+// StaleWindow or 20% of the lifetime (as seen from now) plus up to 5%
+// jitter, clamped to half the lifetime.
 func (s *Source) newEntry(t *Token, now time.Time) *entry {
-	e := &entry{tok: t}
-	if t.Expiry.IsZero() {
+	e := &entry{tok: t, expiry: t.Expiry}
+	if t.Expiry.IsZero() || !t.Expiry.After(now) {
+		e.expiry = time.Time{}
 		return e
 	}
-	life := t.Expiry.Sub(now)
-	if life <= 0 {
-		e.staleAt = t.Expiry
-		return e
+	if t.Expiry.Sub(now) > MaxLifetime {
+		e.expiry = now.Add(MaxLifetime)
 	}
+	life := e.expiry.Sub(now)
 	w := s.window
 	if w <= 0 {
 		w = life/5 + time.Duration(rand.Int64N(int64(life/20)+1))
@@ -306,7 +328,7 @@ func (s *Source) newEntry(t *Token, now time.Time) *entry {
 	if w > life/2 {
 		w = life / 2
 	}
-	e.staleAt = t.Expiry.Add(-w)
+	e.staleAt = e.expiry.Add(-w)
 	return e
 }
 
@@ -368,7 +390,7 @@ func (s *Source) flightFunc(caller context.Context) func() (any, error) {
 func (s *Source) obtain(ctx context.Context) (*entry, error) {
 	now := s.clock.Now()
 	cur := s.cur.Load()
-	if cur != nil && !cur.invalid && (cur.staleAt.IsZero() || now.Before(cur.staleAt)) {
+	if cur.fresh(now) {
 		return cur, nil // a flight that just finished already did the work
 	}
 	var bad string // access token known to be rejected
@@ -388,12 +410,12 @@ func (s *Source) obtain(ctx context.Context) (*entry, error) {
 	base := stored
 	if stored != nil && stored.AccessToken != bad && stored.Valid(now) &&
 		(cur == nil || stored.AccessToken != cur.tok.AccessToken) {
-		// Another process (shared store) or Put already replaced it.
+		// Another process (shared store), a previous run (file store) or
+		// Put already has a valid token: use it. If it is stale, the next
+		// call starts a background refresh of it.
 		e := s.newEntry(stored, now)
-		if e.staleAt.IsZero() || now.Before(e.staleAt) {
-			s.cur.Store(e)
-			return e, nil
-		}
+		s.cur.Store(e)
+		return e, nil
 	}
 	if base == nil && cur != nil {
 		base = cur.tok
@@ -429,7 +451,12 @@ func (s *Source) obtain(ctx context.Context) (*entry, error) {
 			s.log.Warn("vendorkit: token store contention; token kept in memory only", "vendor", s.vendor)
 		}
 	}
-	e := s.newEntry(nt, s.clock.Now())
+	now = s.clock.Now()
+	e := s.newEntry(nt, now)
+	if !nt.Expiry.IsZero() && e.expiry.IsZero() {
+		s.log.Warn("vendorkit: token arrived already expired (clock skew?); using it until rejected",
+			"vendor", s.vendor, "expiry", nt.Expiry)
+	}
 	s.cur.Store(e)
 	return e, nil
 }

@@ -580,3 +580,55 @@ func TestOAuth2Adapter(t *testing.T) {
 		t.Fatal(req.Header)
 	}
 }
+
+// A token arriving already expired (server clock ahead) is used until
+// rejected instead of being refetched on every call.
+func TestAlreadyExpiredTokenNotRefetchedEachCall(t *testing.T) {
+	clock := newFakeClock()
+	ff := &fakeFlow{clock: clock}
+	ff.tokenFn = func(context.Context) (*Token, error) {
+		return &Token{AccessToken: fmt.Sprint("skewed-", ff.tokens.Load()), Expiry: clock.Now().Add(-time.Minute)}, nil
+	}
+	log, logs := newCaptureLogger()
+	src := newTestSource(t, ff, SourceOptions{Clock: clock, Logger: log})
+	for range 10 {
+		if tok, err := src.Token(context.Background()); err != nil || tok.AccessToken != "skewed-1" {
+			t.Fatal(tok, err)
+		}
+	}
+	if ff.tokens.Load() != 1 || !strings.Contains(logs(), "already expired") {
+		t.Fatalf("fetches %d", ff.tokens.Load())
+	}
+	src.Invalidate("skewed-1") // the 401 path still re-authenticates
+	if tok, _ := src.Token(context.Background()); tok.AccessToken != "skewed-2" {
+		t.Fatal(tok)
+	}
+	// Beyond MaxLifetime: clamped.
+	e := src.newEntry(&Token{AccessToken: "x", Expiry: clock.Now().Add(10 * MaxLifetime)}, clock.Now())
+	if !e.expiry.Equal(clock.Now().Add(MaxLifetime)) {
+		t.Fatal(e.expiry)
+	}
+}
+
+// A valid token left in the Store by a previous run is used at once, even
+// when stale, and refreshed in the background.
+func TestWarmStartFromStore(t *testing.T) {
+	clock := newFakeClock()
+	store := NewMemoryStore()
+	prev := &Token{AccessToken: "prev-run", RefreshToken: "rt", Expiry: clock.Now().Add(10 * time.Second)}
+	store.CompareAndSwap(context.Background(), nil, prev)
+	ff := &fakeFlow{clock: clock, life: time.Hour}
+	src := newTestSource(t, refreshingFlow{ff}, SourceOptions{Clock: clock, Store: store, StaleWindow: time.Minute})
+	if tok, _ := src.Token(context.Background()); tok.AccessToken != "prev-run" {
+		t.Fatal(tok)
+	}
+	clock.Advance(6 * time.Second) // stale (window clamped to half of the 10 s left)
+	src.Token(context.Background()) // → background refresh
+	eventually(t, "background refresh", func() bool {
+		tok, _ := src.Token(context.Background())
+		return tok.AccessToken == "refreshed-access-1"
+	})
+	if ff.tokens.Load() != 0 || ff.refreshes.Load() != 1 {
+		t.Fatalf("tokens %d refreshes %d", ff.tokens.Load(), ff.refreshes.Load())
+	}
+}

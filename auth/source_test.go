@@ -622,7 +622,7 @@ func TestWarmStartFromStore(t *testing.T) {
 	if tok, _ := src.Token(context.Background()); tok.AccessToken != "prev-run" {
 		t.Fatal(tok)
 	}
-	clock.Advance(6 * time.Second) // stale (window clamped to half of the 10 s left)
+	clock.Advance(6 * time.Second)  // stale (window clamped to half of the 10 s left)
 	src.Token(context.Background()) // → background refresh
 	eventually(t, "background refresh", func() bool {
 		tok, _ := src.Token(context.Background())

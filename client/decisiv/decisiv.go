@@ -1,0 +1,190 @@
+// Package decisiv is the client for the Decisiv Platform API: the typed
+// operations of gen/decisivapi with the bearer token handled.
+//
+//	c, err := decisiv.New(decisiv.Config{
+//		BaseURL:        "https://api.staging.decisiv.net",
+//		ConsumerKey:    key,
+//		ConsumerSecret: secret,
+//	})
+//	resp, err := c.BearerTestWithResponse(ctx)
+//
+// What it handles, from the vendor's "Authentication" page:
+//
+//   - Tokens come from the client credentials grant at
+//     <BaseURL>/platform_api/oauth2/token: the profile's consumer key and
+//     secret as HTTP Basic (as curl -u sends them: base64 of the raw
+//     "key:secret"), Content-Type: application/x-www-form-urlencoded;charset=UTF-8
+//     (no space), the body grant_type=client_credentials and
+//     Accept: application/xml.
+//   - The answer is XML, root AuthorizationResponse in the namespace
+//     http://www.decisiv.net/platform_api/0.0.7/Case/AuthorizationResponse,
+//     pretty-printed or not; another root or namespace, or an empty token,
+//     is auth.ErrMalformedResponse.
+//   - No expiry is given: the token is kept until the API answers 401,
+//     which invalidates it and retries the call once with a new one.
+//   - 403 means "bearer tokens are not supported on this endpoint": it is
+//     never a re-authentication (a new token would not help, and 403 is
+//     removed from any configured re-auth set). The call fails with an
+//     *auth.Error wrapping ErrBearerNotSupported.
+//   - Requests carry Authorization: Bearer <token>. The docs' examples use
+//     plain http; New refuses it for non-loopback hosts unless
+//     client.WithInsecureHTTP is given. client.WithUserAgent sets the
+//     "User-Agent: Application Name" the docs show.
+package decisiv
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/gen/decisivapi"
+)
+
+// Vendor is the vendor name used in errors, logs and environment variables.
+const Vendor = "decisiv"
+
+const (
+	formContentType = "application/x-www-form-urlencoded;charset=UTF-8"
+	grantBody       = "grant_type=client_credentials"
+)
+
+// ErrBearerNotSupported is wrapped (in an *auth.Error with StatusCode 403)
+// by the error of a call to an endpoint that does not accept bearer tokens.
+var ErrBearerNotSupported = errors.New("decisiv: endpoint does not support bearer-token authentication (403 Forbidden)")
+
+// Config is a Decisiv API host and a profile's consumer credentials.
+type Config struct {
+	// BaseURL is everything before /platform_api/…, e.g.
+	// "https://api.staging.decisiv.net".
+	BaseURL string
+	// ConsumerKey and ConsumerSecret come from the profile configuration
+	// section of the Case app.
+	ConsumerKey    string
+	ConsumerSecret string
+}
+
+// FromEnv reads VENDORKIT_DECISIV_BASE_URL, _CONSUMER_KEY and
+// _CONSUMER_SECRET (all required). The error names the missing variables,
+// never a value.
+func FromEnv() (Config, error) {
+	env := client.NewEnv(Vendor)
+	cfg := Config{
+		BaseURL:        env.Require("BASE_URL"),
+		ConsumerKey:    env.Require("CONSUMER_KEY"),
+		ConsumerSecret: env.Require("CONSUMER_SECRET"),
+	}
+	return cfg, env.Err()
+}
+
+// Client is a Decisiv API client. The embedded ClientWithResponses exposes
+// every typed operation of gen/decisivapi; each call carries a valid
+// token. Safe for concurrent use.
+type Client struct {
+	*decisivapi.ClientWithResponses
+	src *auth.Source
+}
+
+// New validates cfg and returns a Client. No request is made until the
+// first call (or Token).
+func New(cfg Config, opts ...client.Option) (*Client, error) {
+	st := client.NewStack(client.Vendor{
+		Name:          Vendor,
+		Placement:     auth.Bearer(),
+		NeverReauth:   []int{http.StatusForbidden},
+		CheckResponse: checkResponse,
+	}, opts...)
+	var chk client.Check
+	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk.Require("ConsumerKey", cfg.ConsumerKey)
+	chk.Require("ConsumerSecret", cfg.ConsumerSecret)
+	if err := chk.Err(Vendor); err != nil {
+		return nil, err
+	}
+	tokenAPI, err := decisivapi.NewClient(base, decisivapi.WithHTTPClient(st.TokenHTTPClient()))
+	if err != nil {
+		return nil, err
+	}
+	f := &flow{
+		api:     tokenAPI,
+		basic:   client.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret),
+		secrets: []string{cfg.ConsumerSecret},
+	}
+	src, hc := st.Start(f)
+	api, err := decisivapi.NewClientWithResponses(base,
+		decisivapi.WithHTTPClient(hc),
+		decisivapi.WithRequestEditorFn(auth.Editor(src, auth.Bearer())),
+	)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return &Client{ClientWithResponses: api, src: src}, nil
+}
+
+// Token returns the current access token, fetching one if needed.
+func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
+
+// Source is the client's token source (stats, Invalidate, OAuth2 adapter).
+func (c *Client) Source() *auth.Source { return c.src }
+
+// Close stops background work of the token source.
+func (c *Client) Close() error { return c.src.Close() }
+
+// checkResponse turns a 403 into ErrBearerNotSupported. It runs after the
+// re-auth logic, which never sees 403 as a token problem.
+func checkResponse(resp *http.Response) error {
+	if resp.StatusCode != http.StatusForbidden {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	e := auth.ResponseError(Vendor, "request", resp.StatusCode, body)
+	e.Err = ErrBearerNotSupported
+	return e
+}
+
+// flow is the client credentials grant. Only auth.Flow: no refresh token,
+// no revocation endpoint.
+type flow struct {
+	api     *decisivapi.Client
+	basic   string // "Basic …": secret
+	secrets []string
+}
+
+func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
+	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(grantBody),
+		auth.SetHeader("Authorization", f.basic),
+		auth.SetHeader("Accept", "application/xml"))
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.secrets...)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := decisivapi.ParseRequestTokenResponse(resp)
+	var ar *decisivapi.AuthorizationResponse
+	if err == nil {
+		ar = parsed.XML200
+	}
+	if ar == nil {
+		// Not labelled XML (or the generated decoder failed): decode the
+		// same type ourselves, so the root and namespace are still checked.
+		ar = new(decisivapi.AuthorizationResponse)
+		if err := xml.Unmarshal(body, ar); err != nil {
+			return nil, malformed(resp.StatusCode, "not an AuthorizationResponse document")
+		}
+	}
+	tok := strings.TrimSpace(ar.Token)
+	if tok == "" {
+		return nil, malformed(resp.StatusCode, "empty token")
+	}
+	// No expiry: valid until the API answers 401.
+	return &auth.Token{AccessToken: tok, TokenType: strings.TrimSpace(ar.Type)}, nil
+}
+
+func malformed(status int, why string) error {
+	return &auth.Error{Vendor: Vendor, Op: "token", StatusCode: status, Err: fmt.Errorf("%w: %s", auth.ErrMalformedResponse, why)}
+}

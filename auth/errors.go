@@ -141,6 +141,11 @@ func ResponseError(vendor, op string, status int, body []byte) *Error {
 		}
 	}
 	if status < 200 || status > 299 {
+		// Pre-cut far beyond the excerpt so scrubbing stays cheap on huge
+		// bodies; a secret split by this cut lies past the excerpt.
+		if len(body) > 64<<10 {
+			body = body[:64<<10]
+		}
 		e.Body = truncate(Scrub(string(body)), maxBodyExcerpt)
 	}
 	return e

@@ -107,10 +107,18 @@ func (s *Stack) ReauthStatuses() []int {
 	return out
 }
 
+// Doer is what generated clients send requests with (their
+// HttpRequestDoer).
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
 // Start creates the auth.Source for flow and the resource client that
 // places its token, re-authenticates once on a re-auth status and runs the
-// vendor's CheckResponse.
-func (s *Stack) Start(flow auth.Flow) (*auth.Source, *http.Client) {
+// vendor's CheckResponse. The client's errors have any URL redacted
+// (auth.RedactError): net/http puts the full request URL into them, and
+// with query placement that URL holds the token.
+func (s *Stack) Start(flow auth.Flow) (*auth.Source, Doer) {
 	src := auth.NewSource(flow, auth.SourceOptions{
 		Vendor:       s.vendor.Name,
 		Store:        s.opts.Store,
@@ -125,7 +133,17 @@ func (s *Stack) Start(flow auth.Flow) (*auth.Source, *http.Client) {
 		ReauthStatuses: s.ReauthStatuses(),
 		CheckResponse:  s.vendor.CheckResponse,
 	})
-	return src, hc
+	return src, redactingDoer{hc}
+}
+
+type redactingDoer struct{ hc *http.Client }
+
+func (d redactingDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		err = auth.RedactError(err)
+	}
+	return resp, err
 }
 
 func (s *Stack) httpClient(ho auth.HTTPOptions) *http.Client {

@@ -1,0 +1,384 @@
+// Package ioffice is the client for the iOFFICE REST API: the typed
+// operations of gen/iofficeapi with OAuth 2.0 handled, headless or from a
+// browser login.
+//
+// Headless (a service account):
+//
+//	c, err := ioffice.New(ioffice.Config{
+//		BaseURL:     "https://example.iofficeconnect.com",
+//		ClientID:    id,
+//		Username:    user,
+//		Password:    pass,
+//		RedirectURI: "https://app.example.com/oauth/callback",
+//		Scope:       "email",
+//	})
+//	me, err := c.GetCurrentUserWithResponse(ctx)
+//	defer c.Revoke(ctx) // log out
+//
+// Browser (a web application; no Username/Password in Config):
+//
+//	state, _ := ioffice.NewState()            // keep it in the user's session
+//	loginURL, _ := c.AuthCodeURL(state)       // redirect the browser there
+//	// …the browser comes back to RedirectURI#code=…&appCode=…; the page's
+//	// JavaScript posts location.hash to the server (fragments never reach it)
+//	code, appCode, err := ioffice.ParseRedirect(hash, state)
+//	_, err = c.Exchange(ctx, code)            // at once: codes expire in 5 minutes
+//
+// What it handles, from the vendor's "Using OAuth 2.0 to Access the API":
+//
+//   - Everything travels in custom headers, not in form bodies. Headless
+//     login is POST <BaseURL>/external/api/oauth2/auth with
+//     Content-Type: application/json, x-auth-username, x-auth-password and
+//     x-client-id, and the code it returns is exchanged at once at
+//     /external/api/oauth2/token with x-grant-type: authorization_code,
+//     x-redirect-uri, x-client-id, x-scope and x-auth-code.
+//   - expires_in is in MILLISECONDS: 3000 is three seconds.
+//   - Refresh is x-grant-type: refresh_token with x-refresh-token (and the
+//     same x-redirect-uri, x-client-id, x-scope). Every refresh returns a
+//     new refresh token; the newest one is always used (and saved in the
+//     token store before the new access token is handed out). When the
+//     refresh token is rejected, a headless client logs in again; a
+//     browser client fails with an error wrapping auth.ErrReloginRequired.
+//   - Revoke invalidates the access token at /external/api/oauth2/revoke
+//     with x-token, and clears the token store.
+//   - Resource calls carry the token in x-access-token. The access_token
+//     query parameter, which the API also accepts, is used only with
+//     Config.TokenInQuery (tokens in URLs end up in logs; errors and logs
+//     of this client redact them).
+//   - A 401 refreshes the token and retries the call once. iOFFICE's own
+//     JavaScript client also refreshes on 403; Config.ReauthOn403 does the
+//     same (off by default).
+//   - The browser login URL is <BaseURL>/login.html with the five
+//     parameters response_type=code, client_id, redirect_uri, scope and
+//     state, in that order; the code comes back in the redirect's fragment
+//     with appCode, and state is checked (constant time) before it is used.
+package ioffice
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/gen/iofficeapi"
+)
+
+// Vendor is the vendor name used in errors, logs and environment variables.
+const Vendor = "ioffice"
+
+const jsonContentType = "application/json"
+
+// Config is an iOFFICE site, the application's OAuth 2.0 client and,
+// for headless use, a user's credentials.
+type Config struct {
+	// BaseURL is the site, everything before /login.html and
+	// /external/api/…, e.g. "https://example.iofficeconnect.com".
+	BaseURL string
+	// ClientID is the client id issued by iOFFICE.
+	ClientID string
+	// Username and Password enable the headless login. Leave both empty
+	// for the browser flow (AuthCodeURL, ParseRedirect, Exchange).
+	Username string
+	Password string
+	// RedirectURI is the application page that handles the code. The token
+	// endpoint requires it on every exchange and refresh.
+	RedirectURI string
+	// Scope is sent on every token request ("for now, you can set it to
+	// email or any other string").
+	Scope string
+	// TokenInQuery sends the access token as the access_token query
+	// parameter instead of the x-access-token header. Opt-in only.
+	TokenInQuery bool
+	// ReauthOn403 treats 403 like 401 (refresh, retry once), as iOFFICE's
+	// own JavaScript client does. Off by default.
+	ReauthOn403 bool
+}
+
+// FromEnv reads VENDORKIT_IOFFICE_BASE_URL, _CLIENT_ID, _REDIRECT_URI and
+// _SCOPE (required) and _USERNAME and _PASSWORD (optional, but each
+// requires the other). The error names the missing variables, never a
+// value.
+func FromEnv() (Config, error) {
+	env := client.NewEnv(Vendor)
+	cfg := Config{
+		BaseURL:     env.Require("BASE_URL"),
+		ClientID:    env.Require("CLIENT_ID"),
+		Username:    env.Get("USERNAME"),
+		Password:    env.Get("PASSWORD"),
+		RedirectURI: env.Require("REDIRECT_URI"),
+		Scope:       env.Require("SCOPE"),
+	}
+	if cfg.Username != "" && cfg.Password == "" {
+		env.Missing("PASSWORD")
+	}
+	if cfg.Password != "" && cfg.Username == "" {
+		env.Missing("USERNAME")
+	}
+	return cfg, env.Err()
+}
+
+// Client is an iOFFICE API client. The embedded ClientWithResponses
+// exposes every typed operation of gen/iofficeapi; each resource call
+// carries a valid token. Safe for concurrent use; one Client holds one
+// user's tokens.
+type Client struct {
+	*iofficeapi.ClientWithResponses
+	src  *auth.Source
+	flow *flow
+	base string
+}
+
+// New validates cfg and returns a Client. No request is made until the
+// first call (or Token).
+func New(cfg Config, opts ...client.Option) (*Client, error) {
+	v := client.Vendor{Name: Vendor, Placement: auth.Header("x-access-token")}
+	if cfg.TokenInQuery {
+		v.Placement = auth.Query("access_token")
+	}
+	if cfg.ReauthOn403 {
+		v.ReauthStatuses = []int{http.StatusUnauthorized, http.StatusForbidden}
+	}
+	st := client.NewStack(v, opts...)
+	var chk client.Check
+	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk.Require("ClientID", cfg.ClientID)
+	chk.Require("RedirectURI", cfg.RedirectURI)
+	chk.Require("Scope", cfg.Scope)
+	if cfg.Username != "" && cfg.Password == "" {
+		chk.Fail("Config.Password is required when Config.Username is set")
+	}
+	if cfg.Password != "" && cfg.Username == "" {
+		chk.Fail("Config.Username is required when Config.Password is set")
+	}
+	if err := chk.Err(Vendor); err != nil {
+		return nil, err
+	}
+	tokenAPI, err := iofficeapi.NewClient(base, iofficeapi.WithHTTPClient(st.TokenHTTPClient()))
+	if err != nil {
+		return nil, err
+	}
+	f := &flow{api: tokenAPI, cfg: cfg, st: st}
+	src, hc := st.Start(f)
+	api, err := iofficeapi.NewClientWithResponses(base,
+		iofficeapi.WithHTTPClient(hc),
+		iofficeapi.WithRequestEditorFn(auth.Editor(src, v.Placement)),
+	)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return &Client{ClientWithResponses: api, src: src, flow: f, base: base}, nil
+}
+
+// Token returns the current access token: cached, refreshed, or (headless)
+// from a new login. A browser-flow client with no usable token returns an
+// error wrapping auth.ErrReloginRequired.
+func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
+
+// Revoke invalidates the current access token at the revoke endpoint and
+// clears the token store. The next call logs in again (headless) or needs
+// a new browser login.
+func (c *Client) Revoke(ctx context.Context) error { return c.src.Revoke(ctx) }
+
+// Source is the client's token source (stats, Put, OAuth2 adapter).
+func (c *Client) Source() *auth.Source { return c.src }
+
+// Close stops background token refreshes.
+func (c *Client) Close() error { return c.src.Close() }
+
+// AuthCodeURL returns the browser login URL,
+// <BaseURL>/login.html?response_type=code&client_id=…&redirect_uri=…&scope=…&state=…
+// ("the login.html site will not work correctly" without all five). state
+// must be unguessable and kept in the user's session (NewState); it is
+// an error to pass an empty one.
+func (c *Client) AuthCodeURL(state string) (string, error) {
+	if state == "" {
+		return "", errors.New("ioffice: AuthCodeURL: empty state (use NewState)")
+	}
+	req, err := iofficeapi.NewLoginPageRequest(c.base+"/", &iofficeapi.LoginPageParams{
+		ResponseType: iofficeapi.Code,
+		ClientId:     c.flow.cfg.ClientID,
+		RedirectUri:  c.flow.cfg.RedirectURI,
+		Scope:        c.flow.cfg.Scope,
+		State:        state,
+	})
+	if err != nil {
+		return "", err
+	}
+	return req.URL.String(), nil
+}
+
+// Exchange trades an authorization code from the browser flow for tokens
+// and makes them the client's current token (saved to the token store).
+// Call it as soon as the code arrives: codes expire after 5 minutes.
+func (c *Client) Exchange(ctx context.Context, code string) (*auth.Token, error) {
+	if code == "" {
+		return nil, &auth.Error{Vendor: Vendor, Op: "token", Err: ErrNoCode}
+	}
+	tok, err := c.flow.exchange(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.src.Put(ctx, tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// Errors of the browser flow.
+var (
+	// ErrStateMismatch: the redirect's state is not the one this login
+	// started with (a forged or mixed-up redirect). Do not use the code.
+	ErrStateMismatch = errors.New("ioffice: redirect state does not match")
+	// ErrMissingState: the redirect carries no state. OAuth 2.0 (RFC 6749
+	// §4.1.2) requires the server to echo it; the iOFFICE docs' example
+	// redirect omits it. ParseRedirectAllowMissingState accepts that.
+	ErrMissingState = errors.New("ioffice: redirect carries no state")
+	// ErrNoCode: the redirect carries no (single) authorization code.
+	ErrNoCode = errors.New("ioffice: no authorization code")
+)
+
+// NewState returns a random state for AuthCodeURL: 32 bytes from
+// crypto/rand, base64url without padding.
+func NewState() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// ParseRedirect reads the authorization code and appCode from the
+// redirect the browser came back with: the full URL
+// ("https://app/cb#code=…&appCode=…&state=…"), or just its fragment, with
+// or without the '#'. The fragment's state must equal wantState (constant
+// time compare): a different state is ErrStateMismatch, none at all
+// ErrMissingState. An "error" in the fragment is returned as an
+// *auth.Error (op "authorize").
+func ParseRedirect(rawURLOrFragment, wantState string) (code, appCode string, err error) {
+	return parseRedirect(rawURLOrFragment, wantState, false)
+}
+
+// ParseRedirectAllowMissingState is ParseRedirect for a site that, like
+// the docs' example, does not echo state: a redirect without state is
+// accepted (one with a state must still match). This gives up the CSRF
+// protection state provides; use it only for such a site.
+func ParseRedirectAllowMissingState(rawURLOrFragment, wantState string) (code, appCode string, err error) {
+	return parseRedirect(rawURLOrFragment, wantState, true)
+}
+
+func parseRedirect(raw, wantState string, allowMissing bool) (code, appCode string, err error) {
+	frag := strings.TrimSpace(raw)
+	if i := strings.IndexByte(frag, '#'); i >= 0 {
+		frag = frag[i+1:]
+	} else if strings.Contains(frag, "://") {
+		return "", "", fmt.Errorf("%w: the redirect URL has no fragment", ErrNoCode)
+	}
+	v, perr := url.ParseQuery(frag)
+	if perr != nil {
+		return "", "", fmt.Errorf("%w: unparseable fragment", ErrNoCode)
+	}
+	states := v["state"]
+	switch {
+	case len(states) == 0 && allowMissing:
+	case len(states) == 0:
+		return "", "", ErrMissingState
+	case len(states) > 1 || wantState == "" ||
+		subtle.ConstantTimeCompare([]byte(states[0]), []byte(wantState)) != 1:
+		return "", "", ErrStateMismatch
+	}
+	if e := v.Get("error"); e != "" {
+		return "", "", &auth.Error{Vendor: Vendor, Op: "authorize",
+			Code: auth.Scrub(e), Description: auth.Scrub(v.Get("error_description"))}
+	}
+	codes := v["code"]
+	if len(codes) != 1 || codes[0] == "" {
+		return "", "", ErrNoCode
+	}
+	return codes[0], v.Get("appCode"), nil
+}
+
+// flow implements auth.Flow (headless login), auth.Refresher and
+// auth.Revoker with the generated operations of the OAuth endpoints.
+type flow struct {
+	api *iofficeapi.Client
+	cfg Config
+	st  *client.Stack
+}
+
+func setJSON() func(context.Context, *http.Request) error {
+	return auth.SetHeader("Content-Type", jsonContentType)
+}
+
+// Token is the headless login: a code from /oauth2/auth, exchanged at once.
+func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
+	if f.cfg.Username == "" {
+		return nil, &auth.Error{Vendor: Vendor, Op: "token", Err: fmt.Errorf(
+			"%w: no username/password configured and no valid refresh token; sign in through the browser flow (AuthCodeURL, Exchange)",
+			auth.ErrReloginRequired)}
+	}
+	resp, err := f.api.RequestAuthCode(ctx, &iofficeapi.RequestAuthCodeParams{
+		XAuthUsername: f.cfg.Username,
+		XAuthPassword: f.cfg.Password,
+		XClientId:     f.cfg.ClientID,
+	}, setJSON())
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.cfg.Password)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := auth.ParseTokenFields(Vendor, "token", resp.StatusCode, body)
+	if err != nil {
+		return nil, client.ScrubError(err, f.cfg.Password)
+	}
+	code := fields.String("code")
+	if code == "" {
+		return nil, &auth.Error{Vendor: Vendor, Op: "token", StatusCode: resp.StatusCode,
+			Err: fmt.Errorf("%w: no code in the authorization response", auth.ErrMalformedResponse)}
+	}
+	return f.exchange(ctx, code)
+}
+
+// exchange trades a code for tokens.
+func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
+	return f.token(ctx, "token", &iofficeapi.RequestTokenParams{
+		XGrantType: iofficeapi.AuthorizationCode,
+		XAuthCode:  &code,
+	}, code, f.cfg.Password)
+}
+
+// Refresh redeems t's refresh token; the result carries the rotated one.
+func (f *flow) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
+	rt := t.RefreshToken
+	return f.token(ctx, "refresh", &iofficeapi.RequestTokenParams{
+		XGrantType:    iofficeapi.RefreshToken,
+		XRefreshToken: &rt,
+	}, rt, t.AccessToken)
+}
+
+func (f *flow) token(ctx context.Context, op string, p *iofficeapi.RequestTokenParams, secrets ...string) (*auth.Token, error) {
+	p.XRedirectUri = f.cfg.RedirectURI
+	p.XClientId = f.cfg.ClientID
+	p.XScope = f.cfg.Scope
+	resp, err := f.api.RequestToken(ctx, p, setJSON())
+	resp, body, err := client.ReadTokenResponse(Vendor, op, resp, err, secrets...)
+	if err != nil {
+		return nil, err
+	}
+	// expires_in is in milliseconds.
+	return client.JSONToken(Vendor, op, resp.StatusCode, body, f.st.Now(), time.Millisecond, f.st.Logger(), secrets...)
+}
+
+// Revoke invalidates t's access token ("the only header needed is x-token").
+func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
+	resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: t.AccessToken})
+	_, _, err = client.ReadTokenResponse(Vendor, "revoke", resp, err, t.AccessToken, t.RefreshToken)
+	return err
+}

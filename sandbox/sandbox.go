@@ -51,7 +51,12 @@ type Misbehaviour struct {
 type Fault struct {
 	Status     int    // 401, 429, 503, ...; 0 with Drop false means 503
 	RetryAfter string // Retry-After header value, if not empty
-	Drop       bool   // hijack the connection and close it without a response
+	// Drop hijacks the connection and closes it without a response. Note
+	// that net/http's Transport retries an idempotent request (GET) whose
+	// reused keep-alive connection closes before any response, so a single
+	// Drop may reach the caller only as one extra request; queue two, or
+	// test on a fresh connection, to see the error.
+	Drop bool
 }
 
 // Stats is a snapshot of a vendor's counters.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hashicorp/go-cleanhttp"
+
 	"github.com/vendorkit/vendorkit/auth"
 )
 
@@ -133,17 +135,7 @@ func (s *Stack) Start(flow auth.Flow) (*auth.Source, Doer) {
 		ReauthStatuses: s.ReauthStatuses(),
 		CheckResponse:  s.vendor.CheckResponse,
 	})
-	return src, redactingDoer{hc}
-}
-
-type redactingDoer struct{ hc *http.Client }
-
-func (d redactingDoer) Do(req *http.Request) (*http.Response, error) {
-	resp, err := d.hc.Do(req)
-	if err != nil {
-		err = auth.RedactError(err)
-	}
-	return resp, err
+	return src, auth.SafeDoer{Client: hc}
 }
 
 func (s *Stack) httpClient(ho auth.HTTPOptions) *http.Client {
@@ -165,6 +157,10 @@ type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
 
+// defaultTransport is the base when WithUserAgent is given without a
+// WithHTTPClient transport: the same pooled transport auth uses by default.
+var defaultTransport = cleanhttp.DefaultPooledTransport()
+
 // userAgent sets User-Agent on requests that have none.
 type userAgent struct {
 	base http.RoundTripper
@@ -174,7 +170,7 @@ type userAgent struct {
 func (u userAgent) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := u.base
 	if base == nil {
-		base = http.DefaultTransport
+		base = defaultTransport
 	}
 	if req.Header.Get("User-Agent") == "" {
 		req = req.Clone(req.Context())

@@ -5,45 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net/http"
-	"net/http/httptest"
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client/bss"
+	"github.com/vendorkit/vendorkit/sandbox"
 )
 
-// exampleServer stands in for a BSS deployment under /bsssmapi: it accepts
-// the docs' credentials and answers /api/accounts/1.
-func exampleServer() *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /bsssmapi/oauth/token", func(w http.ResponseWriter, r *http.Request) {
-		key, secret, _ := r.BasicAuth()
-		if key != docsKey || secret != docsSecret || r.PostFormValue("password") != "user123456!" {
-			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `{"error":"invalid_grant","error_description":"The user name or password is incorrect."}`)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		fmt.Fprint(w, `{"access_token":"ydbP24rMOATt7TK3","token_type":"bearer","expires_in":1799}`)
-	})
-	mux.HandleFunc("GET /bsssmapi/api/accounts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer ydbP24rMOATt7TK3" || r.Header.Get("X-Api-Version") != "latest" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":%s,"name":"Acme Ltd"}`, r.PathValue("id"))
-	})
-	return httptest.NewServer(mux)
-}
-
 func Example() {
-	srv := exampleServer() // in production: "https://my.interworkscloud.com"
-	defer srv.Close()
+	ctx := context.Background()
+	// A local stand-in for a BSS deployment; in production BaseURL is e.g.
+	// "https://my.interworkscloud.com/bsssmapi".
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
 
 	c, err := bss.New(bss.Config{
-		BaseURL:      srv.URL + "/bsssmapi",
+		BaseURL:      sb.Vendor("bss").BaseURL, // http://127.0.0.1:PORT/bsssmapi
 		ClientKey:    "23230e67-6c95-4f83-a176-d969b95ee601",
 		ClientSecret: "HCHlt6XPXxOveEx4QjECVB4ChgKiLJF65U7qy/xe46k=",
 		Username:     "testuser",
@@ -54,22 +33,55 @@ func Example() {
 	}
 	defer c.Close()
 
-	resp, err := c.GetAccountWithResponse(context.Background(), 1)
+	resp, err := c.GetAccountWithResponse(ctx, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(resp.StatusCode(), resp.JSON200.Id, *resp.JSON200.Name)
-	// Output: 200 1 Acme Ltd
+	// Output: 200 1 Contoso Cloud Services Ltd
+}
+
+// Credentials from VENDORKIT_BSS_* variables.
+func ExampleFromEnv() {
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
+	unset := setenv(sb.Vendor("bss").Env()) // what a deployment would export
+	defer unset()
+
+	cfg, err := bss.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := bss.New(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	resp, err := c.ListAccountSyncOptionsWithResponse(ctx, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(*resp.JSON200), "sync options")
+	// Output: 12 sync options
 }
 
 // A wrong password is an *auth.Error that errors.Is classifies as invalid
 // credentials; its text never holds the password.
 func Example_badCredentials() {
-	srv := exampleServer()
-	defer srv.Close()
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
 
 	c, err := bss.New(bss.Config{
-		BaseURL:      srv.URL + "/bsssmapi",
+		BaseURL:      sb.Vendor("bss").BaseURL,
 		ClientKey:    "23230e67-6c95-4f83-a176-d969b95ee601",
 		ClientSecret: "HCHlt6XPXxOveEx4QjECVB4ChgKiLJF65U7qy/xe46k=",
 		Username:     "testuser",
@@ -80,10 +92,8 @@ func Example_badCredentials() {
 	}
 	defer c.Close()
 
-	_, err = c.GetAccountWithResponse(context.Background(), 1)
-	fmt.Println(errors.Is(err, auth.ErrInvalidCredentials))
-	fmt.Println(err)
-	// Output:
-	// true
-	// vendorkit: bss token: HTTP 400: invalid_grant: The user name or password is incorrect.
+	_, err = c.GetAccountWithResponse(ctx, 1)
+	var ae *auth.Error
+	fmt.Println(errors.Is(err, auth.ErrInvalidCredentials), errors.As(err, &ae) && ae.Code == "invalid_grant")
+	// Output: true true
 }

@@ -5,52 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net/http"
-	"net/http/httptest"
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client/decisiv"
+	"github.com/vendorkit/vendorkit/sandbox"
 )
 
-// exampleServer stands in for api.staging.decisiv.net: the docs' XML token
-// response, a bearer test endpoint, and one endpoint that refuses bearer
-// tokens with 403.
-func exampleServer() *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /platform_api/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
-		if k, s, _ := r.BasicAuth(); k != "consumer_key" || s != "consumer_secret" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/xml")
-		fmt.Fprintf(w, docsXML, 1)
-	})
-	mux.HandleFunc("GET /platform_api/bearer_test", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+tokPrefix+"1" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		if r.URL.Query().Get("admin") != "" {
-			w.WriteHeader(http.StatusForbidden) // "a Bearer token is used for an endpoint that doesn't support it"
-		}
-	})
-	return httptest.NewServer(mux)
-}
-
 func Example() {
-	srv := exampleServer() // in production: "https://api.staging.decisiv.net"
-	defer srv.Close()
+	ctx := context.Background()
+	// A local stand-in for the API; in production BaseURL is e.g.
+	// "https://api.staging.decisiv.net".
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
 
 	c, err := decisiv.New(decisiv.Config{
-		BaseURL:        srv.URL,
-		ConsumerKey:    "consumer_key",
-		ConsumerSecret: "consumer_secret",
+		BaseURL:        sb.Vendor("decisiv").BaseURL,
+		ConsumerKey:    "5f0c8a7e3b9d4e21a6c4f7b2d18e9a03",
+		ConsumerSecret: "Qm9yZWFsaXMtc2FuZGJveC1zZWNyZXQtMjAyNA",
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	ctx := context.Background()
 
 	resp, err := c.BearerTestWithResponse(ctx)
 	if err != nil {
@@ -71,20 +50,26 @@ func Example() {
 // A 403 is not a token problem: the call fails with ErrBearerNotSupported
 // and no new token is fetched.
 func Example_forbidden() {
-	srv := exampleServer()
-	defer srv.Close()
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{
+		Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
 
-	c, err := decisiv.New(decisiv.Config{BaseURL: srv.URL, ConsumerKey: "consumer_key", ConsumerSecret: "consumer_secret"})
+	c, err := decisiv.New(decisiv.Config{
+		BaseURL:        sb.Vendor("decisiv").BaseURL,
+		ConsumerKey:    "5f0c8a7e3b9d4e21a6c4f7b2d18e9a03",
+		ConsumerSecret: "Qm9yZWFsaXMtc2FuZGJveC1zZWNyZXQtMjAyNA",
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
 
-	withQuery := func(ctx context.Context, req *http.Request) error {
-		req.URL.RawQuery = "admin=1"
-		return nil
-	}
-	_, err = c.BearerTestWithResponse(context.Background(), withQuery)
+	_, err = c.BearerTestWithResponse(ctx)
 	fmt.Println(errors.Is(err, decisiv.ErrBearerNotSupported))
 	var ae *auth.Error
 	if errors.As(err, &ae) {

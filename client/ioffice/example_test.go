@@ -4,32 +4,31 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/vendorkit/vendorkit/client"
-	"github.com/vendorkit/vendorkit/client/internal/wiretest"
 	"github.com/vendorkit/vendorkit/client/ioffice"
+	"github.com/vendorkit/vendorkit/sandbox"
 )
 
-// exampleSite stands in for an iOFFICE site.
-func exampleSite() (*fakeIOffice, *httptest.Server) {
-	f := &fakeIOffice{expiresIn: 3_600_000, codes: map[string]bool{}, access: map[string]bool{}, refresh: map[string]bool{}}
-	return f, httptest.NewServer(f)
-}
-
-// Headless: the client logs in with the user's credentials, exchanges the
+// Headless: the client logs in with a user's credentials, exchanges the
 // code at once, and refreshes as needed.
 func Example() {
-	_, srv := exampleSite() // in production: "https://<your site>"
-	defer srv.Close()
+	ctx := context.Background()
+	// A local stand-in for an iOFFICE site; in production BaseURL is the
+	// site, e.g. "https://example.iofficeconnect.com".
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
 
 	c, err := ioffice.New(ioffice.Config{
-		BaseURL:     srv.URL,
-		ClientID:    "client-1",
-		Username:    "jdoe@example.com",
-		Password:    "pa$$ w0rd!",
+		BaseURL:     sb.Vendor("ioffice").BaseURL,
+		ClientID:    "7d9e2f4a-1c3b-4e5d-8f60-a2b4c6d8e0f1",
+		Username:    "apiuser",
+		Password:    "Spaces&Places-2019",
 		RedirectURI: "https://app.example.com/oauth/callback",
 		Scope:       "email",
 	})
@@ -37,7 +36,6 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	ctx := context.Background()
 
 	me, err := c.GetCurrentUserWithResponse(ctx)
 	if err != nil {
@@ -51,44 +49,60 @@ func Example() {
 	}
 	fmt.Println("revoked")
 	// Output:
-	// 7 Jo Doe
+	// 1 API User
 	// revoked
 }
 
-// expires_in is in milliseconds: 3000 is three seconds.
-func Example_expiry() {
-	f, srv := exampleSite()
-	defer srv.Close()
-	f.expiresIn = 3000
+// fixedClock is a clock that stands still (any auth.Clock will do).
+type fixedClock struct{ t time.Time }
 
-	start := time.Date(2019, 4, 29, 16, 25, 19, 0, time.UTC)
+func (c fixedClock) Now() time.Time { return c.t }
+
+// expires_in is in milliseconds: a site that says 3000 means three seconds.
+func Example_expiry() {
+	ctx := context.Background()
+	clock := fixedClock{time.Date(2019, 4, 29, 16, 25, 19, 0, time.UTC)}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Clock: clock})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
+	site := sb.Vendor("ioffice")
+	site.SetTokenLifetime(3 * time.Second) // "expires_in": 3000
+
 	c, err := ioffice.New(ioffice.Config{
-		BaseURL: srv.URL, ClientID: "client-1", Username: "jdoe@example.com", Password: "pa$$ w0rd!",
+		BaseURL: site.BaseURL, ClientID: "7d9e2f4a-1c3b-4e5d-8f60-a2b4c6d8e0f1",
+		Username: "apiuser", Password: "Spaces&Places-2019",
 		RedirectURI: "https://app.example.com/oauth/callback", Scope: "email",
-	}, client.WithClock(wiretest.NewClock(start)))
+	}, client.WithClock(clock))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
 
-	tok, err := c.Token(context.Background())
+	tok, err := c.Token(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(tok.Expiry.Sub(start))
+	fmt.Println(tok.Expiry.Sub(clock.Now()))
 	// Output: 3s
 }
 
 // The browser flow of a web application: send the user to the login page,
 // read the code from the redirect's fragment, check state, exchange.
 func ExampleClient_AuthCodeURL() {
-	f, srv := exampleSite()
-	defer srv.Close()
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sb.Close()
+	site := sb.Vendor("ioffice")
 
-	// No Username/Password: this client only gets tokens from a browser login.
+	// No Username/Password: this client gets its tokens from a browser login.
 	c, err := ioffice.New(ioffice.Config{
-		BaseURL:     srv.URL,
-		ClientID:    "client-1",
+		BaseURL:     site.BaseURL,
+		ClientID:    "7d9e2f4a-1c3b-4e5d-8f60-a2b4c6d8e0f1",
 		RedirectURI: "https://app.example.com/oauth/callback",
 		Scope:       "email",
 	})
@@ -96,7 +110,6 @@ func ExampleClient_AuthCodeURL() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	ctx := context.Background()
 
 	// 1. Redirect the browser to the login page. Use ioffice.NewState()
 	// and keep the state in the user's session; fixed here for the output.
@@ -105,14 +118,18 @@ func ExampleClient_AuthCodeURL() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(strings.TrimPrefix(loginURL, srv.URL))
+	fmt.Println(strings.TrimPrefix(loginURL, site.BaseURL))
 
-	// 2. The site redirects to RedirectURI#code=…&appCode=…; the page's
-	// JavaScript posts location.hash to the server.
-	hash := "#code=" + f.issueCode() + "&appCode=APP-1&state=" + state
+	// 2. The user signs in; the site redirects to
+	// RedirectURI#code=…&appCode=…&state=…, and the page's JavaScript posts
+	// location.hash to the server. (The sandbox plays the user here.)
+	redirect, err := site.AuthorizeBrowser(loginURL, "apiuser", "Spaces&Places-2019")
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// 3. Check state, then exchange the code at once (codes expire in 5 minutes).
-	code, appCode, err := ioffice.ParseRedirect(hash, state)
+	code, appCode, err := ioffice.ParseRedirect(redirect, state)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -125,6 +142,6 @@ func ExampleClient_AuthCodeURL() {
 	}
 	fmt.Println(appCode, *me.JSON200.Name)
 	// Output:
-	// /login.html?response_type=code&client_id=client-1&redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fcallback&scope=email&state=af0ifjsldkj
-	// APP-1 Jo Doe
+	// /login.html?response_type=code&client_id=7d9e2f4a-1c3b-4e5d-8f60-a2b4c6d8e0f1&redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fcallback&scope=email&state=af0ifjsldkj
+	// ioffice-sandbox API User
 }

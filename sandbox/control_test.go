@@ -124,7 +124,7 @@ func TestFailNextSparesTokenEndpoints(t *testing.T) {
 		v.FailNext(1, sandbox.Fault{Status: 503})
 	}
 	bss, bp, dec := e.bssToken(), e.blueprintToken(), e.decisivToken()
-	io, _ := e.iofficeTokens()
+	ioTok, _ := e.iofficeTokens()
 	if r := e.bssGet("/api/accounts/1", bss); r.status != 503 {
 		t.Errorf("bss: %d", r.status)
 	}
@@ -134,7 +134,7 @@ func TestFailNextSparesTokenEndpoints(t *testing.T) {
 	if r := e.decisivTest(dec); r.status != 503 {
 		t.Errorf("decisiv: %d", r.status)
 	}
-	if r := e.iofficeMe(io); r.status != 503 {
+	if r := e.iofficeMe(ioTok); r.status != 503 {
 		t.Errorf("ioffice: %d", r.status)
 	}
 	// The fault came before validation: even a request with no token gets it.
@@ -247,8 +247,7 @@ func TestSetTokenLifetime(t *testing.T) {
 		t.Errorf("after reset: expires_in %v, want 1799", m["expires_in"])
 	}
 
-	io := e.v("ioffice")
-	io.SetTokenLifetime(2 * time.Second)
+	e.v("ioffice").SetTokenLifetime(2 * time.Second)
 	if m := e.iofficeExchange("authorization_code", e.iofficeCode()).json(t); m["expires_in"] != float64(2000) {
 		t.Errorf("ioffice expires_in %v, want 2000 ms", m["expires_in"])
 	}
@@ -267,9 +266,9 @@ func TestSecretsListsEverythingSecret(t *testing.T) {
 	code := e.iofficeCode()
 	r := e.iofficeExchange("authorization_code", code)
 	m := r.json(t)
-	io := e.v("ioffice").Secrets()
+	ioSecrets := e.v("ioffice").Secrets()
 	for _, want := range []string{e.v("ioffice").Env()["VENDORKIT_IOFFICE_PASSWORD"], code, m["access_token"].(string), m["refresh_token"].(string)} {
-		if !slices.Contains(io, want) {
+		if !slices.Contains(ioSecrets, want) {
 			t.Errorf("iOFFICE Secrets lacks %q", want)
 		}
 	}

@@ -18,7 +18,7 @@ type decisivDoc struct {
 	Type           string   `xml:"type"`
 }
 
-func decodeDecisiv(t *testing.T, body []byte) decisivDoc {
+func decodeDecisiv(t testing.TB, body []byte) decisivDoc {
 	t.Helper()
 	var d decisivDoc
 	if err := xml.Unmarshal(body, &d); err != nil {

@@ -59,7 +59,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // env is one started sandbox, a fake clock and an HTTP client of its own.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	s     *sandbox.Sandbox
 	clock *fakeClock
 	hc    *http.Client
@@ -96,7 +96,7 @@ type result struct {
 	body   []byte
 }
 
-func (r result) json(t *testing.T) map[string]any {
+func (r result) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -106,7 +106,7 @@ func (r result) json(t *testing.T) map[string]any {
 }
 
 // oauthErr checks an RFC 6749 error body and returns its description.
-func (r result) oauthErr(t *testing.T, status int, code string) string {
+func (r result) oauthErr(t testing.TB, status int, code string) string {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)

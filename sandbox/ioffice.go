@@ -253,8 +253,9 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>iOFFICE sign in (vendorkit sandbox)</title></head>
 <body>
 <h1>Sign in</h1>
-<p>Sandbox: sign in with Vendor.AuthorizeBrowser; you will be sent to {{.RedirectURI}} with the code in the URL fragment.</p>
-<form method="post">
+<p>Sandbox: this form does not submit. Sign in with Vendor.AuthorizeBrowser,
+which sends you to {{.RedirectURI}} with the code in the URL fragment.</p>
+<form onsubmit="return false">
 <input type="hidden" name="state" value="{{.State}}">
 <label>Username <input name="username" autocomplete="username"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>

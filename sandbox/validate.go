@@ -206,11 +206,17 @@ func (v *Vendor) rejectInvalid(w http.ResponseWriter, err error) {
 
 var xmlOnce sync.Once
 
-// registerXMLDecoder teaches openapi3filter to decode application/xml
-// bodies (Decisiv's token response), for the sandbox and for anyone who
-// validates responses in the same process. Registration is global.
-func registerXMLDecoder() {
-	xmlOnce.Do(func() { openapi3filter.RegisterBodyDecoder("application/xml", xmlBodyDecoder) })
+// registerBodyDecoders teaches openapi3filter to decode application/xml
+// (Decisiv's token response) and text/html (iOFFICE's login page) bodies,
+// for the sandbox and for anyone who validates responses in the same
+// process: kin has neither. Registration is global, hence once.
+func registerBodyDecoders() {
+	xmlOnce.Do(func() {
+		openapi3filter.RegisterBodyDecoder("application/xml", xmlBodyDecoder)
+		if openapi3filter.RegisteredBodyDecoder("text/html") == nil {
+			openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		}
+	})
 }
 
 // xmlBodyDecoder turns an XML document into the map a JSON schema can

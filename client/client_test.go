@@ -252,3 +252,64 @@ func TestReadTokenResponse(t *testing.T) {
 		t.Errorf("transport error: %v", err)
 	}
 }
+
+type recordingDoer struct{ reqs []*http.Request }
+
+func (d *recordingDoer) Do(r *http.Request) (*http.Response, error) {
+	d.reqs = append(d.reqs, r)
+	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+}
+
+func TestDo(t *testing.T) {
+	ctx := context.Background()
+	const base = "https://h.example:8443/bsssmapi"
+	eds := []client.Editor{client.DefaultHeader("X-Api-Version", "latest"), auth.SetHeader("Authorization", "Bearer t")}
+
+	d := &recordingDoer{}
+	req, _ := http.NewRequest("GET", "/api/accounts/1?x=a%2Fb", nil)
+	req.Header.Set("X-Api-Version", "2")
+	if _, err := client.Do(ctx, base, d, req, eds...); err != nil {
+		t.Fatal(err)
+	}
+	got := d.reqs[0]
+	if got.URL.String() != "https://h.example:8443/bsssmapi/api/accounts/1?x=a%2Fb" {
+		t.Errorf("resolved to %s", got.URL)
+	}
+	if got.Header.Get("X-Api-Version") != "2" || got.Header.Get("Authorization") != "Bearer t" {
+		t.Errorf("headers %v", got.Header)
+	}
+	if got.Context() != ctx {
+		t.Error("request not bound to ctx")
+	}
+	if req.Header.Get("Authorization") != "" || req.URL.Host != "" {
+		t.Error("caller's request modified")
+	}
+
+	req, _ = http.NewRequest("GET", base+"/api/accounts/2", nil)
+	if _, err := client.Do(ctx, base, d, req, eds...); err != nil || d.reqs[1].Header.Get("X-Api-Version") != "latest" {
+		t.Errorf("absolute same-origin: %v", err)
+	}
+
+	for _, foreign := range []string{"https://evil.example/bsssmapi/x", "http://h.example:8443/x", "https://h.example/x"} {
+		req, _ = http.NewRequest("GET", foreign, nil)
+		if _, err := client.Do(ctx, base, d, req, eds...); !errors.Is(err, client.ErrForeignOrigin) {
+			t.Errorf("%s: err = %v", foreign, err)
+		}
+	}
+	if len(d.reqs) != 2 {
+		t.Errorf("%d requests sent, want 2", len(d.reqs))
+	}
+}
+
+func TestNewEnvLookup(t *testing.T) {
+	env := client.NewEnvLookup("acme", func(k string) (string, bool) {
+		v, ok := map[string]string{"VENDORKIT_ACME_A": "1"}[k]
+		return v, ok
+	})
+	if env.Require("A") != "1" || env.Require("B") != "" {
+		t.Error("values")
+	}
+	if err := env.Err(); err == nil || !strings.Contains(err.Error(), "VENDORKIT_ACME_B") {
+		t.Errorf("err = %v", err)
+	}
+}

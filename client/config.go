@@ -102,9 +102,17 @@ type Env struct {
 	lookup  func(string) (string, bool)
 }
 
-// NewEnv returns an Env for vendor ("bss" reads VENDORKIT_BSS_…).
-func NewEnv(vendor string) *Env {
-	return &Env{prefix: "VENDORKIT_" + strings.ToUpper(vendor) + "_", lookup: os.LookupEnv}
+// NewEnv returns an Env for vendor ("bss" reads VENDORKIT_BSS_…) that
+// reads the process environment.
+func NewEnv(vendor string) *Env { return NewEnvLookup(vendor, os.LookupEnv) }
+
+// NewEnvLookup is NewEnv reading variables through lookup (os.LookupEnv,
+// or a map in tests and demos); nil means os.LookupEnv.
+func NewEnvLookup(vendor string, lookup func(string) (string, bool)) *Env {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	return &Env{prefix: "VENDORKIT_" + strings.ToUpper(vendor) + "_", lookup: lookup}
 }
 
 // Name returns the variable name for field ("BASE_URL" →

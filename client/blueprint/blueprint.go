@@ -54,8 +54,12 @@ type Config struct {
 
 // FromEnv reads VENDORKIT_BLUEPRINT_BASE_URL, _USERNAME and _PASSWORD (all
 // required). The error names the missing variables, never a value.
-func FromEnv() (Config, error) {
-	env := client.NewEnv(Vendor)
+func FromEnv() (Config, error) { return FromLookup(nil) }
+
+// FromLookup is FromEnv reading the variables through lookup (nil:
+// os.LookupEnv).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	env := client.NewEnvLookup(Vendor, lookup)
 	cfg := Config{
 		BaseURL:  env.Require("BASE_URL"),
 		Username: env.Require("USERNAME"),
@@ -113,7 +117,10 @@ func parseDate(s string) time.Time {
 // valid token. Safe for concurrent use.
 type Client struct {
 	*blueprintapi.ClientWithResponses
-	src *auth.Source
+	src     *auth.Source
+	base    string
+	doer    client.Doer
+	editors []client.Editor
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -138,15 +145,25 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		secrets: []string{cfg.Password, url.QueryEscape(cfg.Password)},
 	}
 	src, hc := st.Start(f)
+	editors := []client.Editor{auth.Editor(src, auth.Bearer())}
 	api, err := blueprintapi.NewClientWithResponses(base,
 		blueprintapi.WithHTTPClient(hc),
-		blueprintapi.WithRequestEditorFn(auth.Editor(src, auth.Bearer())),
+		blueprintapi.WithRequestEditorFn(editors[0]),
 	)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src}, nil
+	return &Client{ClientWithResponses: api, src: src, base: base, doer: hc, editors: editors}, nil
+}
+
+// Do sends req through the client's stack, for requests the generated
+// client has no operation for: Authorization: Bearer, the token, one re-auth, safe
+// retries. A relative req.URL ("/pages") is resolved under BaseURL; an
+// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
+// the token is never sent elsewhere). req is not modified.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
+	return client.Do(ctx, c.base, c.doer, req, c.editors...)
 }
 
 // Token returns the current access token, logging in if needed.

@@ -36,6 +36,7 @@ package bss
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -78,8 +79,12 @@ type Config struct {
 // FromEnv reads VENDORKIT_BSS_BASE_URL, _CLIENT_KEY, _CLIENT_SECRET,
 // _USERNAME, _PASSWORD (required) and _API_VERSION (optional). The error
 // names the missing variables, never a value.
-func FromEnv() (Config, error) {
-	env := client.NewEnv(Vendor)
+func FromEnv() (Config, error) { return FromLookup(nil) }
+
+// FromLookup is FromEnv reading the variables through lookup (nil:
+// os.LookupEnv).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	env := client.NewEnvLookup(Vendor, lookup)
 	cfg := Config{
 		BaseURL:      env.Require("BASE_URL"),
 		ClientKey:    env.Require("CLIENT_KEY"),
@@ -96,7 +101,10 @@ func FromEnv() (Config, error) {
 // Safe for concurrent use.
 type Client struct {
 	*bssapi.ClientWithResponses
-	src *auth.Source
+	src     *auth.Source
+	base    string
+	doer    client.Doer
+	editors []client.Editor
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -136,17 +144,30 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		secrets: []string{cfg.Password, cfg.ClientSecret, url.QueryEscape(cfg.Password), url.QueryEscape(cfg.ClientSecret)},
 	}
 	src, hc := st.Start(f)
-	api, err := bssapi.NewClientWithResponses(base,
-		bssapi.WithHTTPClient(hc),
-		bssapi.WithRequestEditorFn(auth.SetHeader("Accept", "application/json")),
-		bssapi.WithRequestEditorFn(auth.SetHeader("X-Api-Version", version)),
-		bssapi.WithRequestEditorFn(auth.Editor(src, auth.Bearer())),
-	)
+	editors := []client.Editor{
+		client.DefaultHeader("Accept", "application/json"),
+		client.DefaultHeader("X-Api-Version", version),
+		auth.Editor(src, auth.Bearer()),
+	}
+	genOpts := []bssapi.ClientOption{bssapi.WithHTTPClient(hc)}
+	for _, ed := range editors {
+		genOpts = append(genOpts, bssapi.WithRequestEditorFn(ed))
+	}
+	api, err := bssapi.NewClientWithResponses(base, genOpts...)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src}, nil
+	return &Client{ClientWithResponses: api, src: src, base: base, doer: hc, editors: editors}, nil
+}
+
+// Do sends req through the client's stack, for requests the generated
+// client has no operation for: Accept: application/json and X-Api-Version (unless req sets them), the token, one re-auth, safe
+// retries. A relative req.URL ("/api/accounts/1") is resolved under BaseURL; an
+// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
+// the token is never sent elsewhere). req is not modified.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
+	return client.Do(ctx, c.base, c.doer, req, c.editors...)
 }
 
 // Token returns the current access token, fetching one if needed.

@@ -72,8 +72,12 @@ type Config struct {
 // FromEnv reads VENDORKIT_DECISIV_BASE_URL, _CONSUMER_KEY and
 // _CONSUMER_SECRET (all required). The error names the missing variables,
 // never a value.
-func FromEnv() (Config, error) {
-	env := client.NewEnv(Vendor)
+func FromEnv() (Config, error) { return FromLookup(nil) }
+
+// FromLookup is FromEnv reading the variables through lookup (nil:
+// os.LookupEnv).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	env := client.NewEnvLookup(Vendor, lookup)
 	cfg := Config{
 		BaseURL:        env.Require("BASE_URL"),
 		ConsumerKey:    env.Require("CONSUMER_KEY"),
@@ -87,7 +91,10 @@ func FromEnv() (Config, error) {
 // token. Safe for concurrent use.
 type Client struct {
 	*decisivapi.ClientWithResponses
-	src *auth.Source
+	src     *auth.Source
+	base    string
+	doer    client.Doer
+	editors []client.Editor
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -116,15 +123,25 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		secrets: []string{cfg.ConsumerSecret},
 	}
 	src, hc := st.Start(f)
+	editors := []client.Editor{auth.Editor(src, auth.Bearer())}
 	api, err := decisivapi.NewClientWithResponses(base,
 		decisivapi.WithHTTPClient(hc),
-		decisivapi.WithRequestEditorFn(auth.Editor(src, auth.Bearer())),
+		decisivapi.WithRequestEditorFn(editors[0]),
 	)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src}, nil
+	return &Client{ClientWithResponses: api, src: src, base: base, doer: hc, editors: editors}, nil
+}
+
+// Do sends req through the client's stack, for requests the generated
+// client has no operation for: Authorization: Bearer (a 403 is ErrBearerNotSupported), the token, one re-auth, safe
+// retries. A relative req.URL ("/platform_api/bearer_test") is resolved under BaseURL; an
+// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
+// the token is never sent elsewhere). req is not modified.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
+	return client.Do(ctx, c.base, c.doer, req, c.editors...)
 }
 
 // Token returns the current access token, fetching one if needed.

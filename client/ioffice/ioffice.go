@@ -106,8 +106,12 @@ type Config struct {
 // _SCOPE (required) and _USERNAME and _PASSWORD (optional, but each
 // requires the other). The error names the missing variables, never a
 // value.
-func FromEnv() (Config, error) {
-	env := client.NewEnv(Vendor)
+func FromEnv() (Config, error) { return FromLookup(nil) }
+
+// FromLookup is FromEnv reading the variables through lookup (nil:
+// os.LookupEnv).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	env := client.NewEnvLookup(Vendor, lookup)
 	cfg := Config{
 		BaseURL:     env.Require("BASE_URL"),
 		ClientID:    env.Require("CLIENT_ID"),
@@ -131,9 +135,11 @@ func FromEnv() (Config, error) {
 // user's tokens.
 type Client struct {
 	*iofficeapi.ClientWithResponses
-	src  *auth.Source
-	flow *flow
-	base string
+	src     *auth.Source
+	flow    *flow
+	base    string
+	doer    client.Doer
+	editors []client.Editor
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -167,15 +173,25 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	}
 	f := &flow{api: tokenAPI, cfg: cfg, st: st}
 	src, hc := st.Start(f)
+	editors := []client.Editor{auth.Editor(src, v.Placement)}
 	api, err := iofficeapi.NewClientWithResponses(base,
 		iofficeapi.WithHTTPClient(hc),
-		iofficeapi.WithRequestEditorFn(auth.Editor(src, v.Placement)),
+		iofficeapi.WithRequestEditorFn(editors[0]),
 	)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src, flow: f, base: base}, nil
+	return &Client{ClientWithResponses: api, src: src, flow: f, base: base, doer: hc, editors: editors}, nil
+}
+
+// Do sends req through the client's stack, for requests the generated
+// client has no operation for: the token in x-access-token (or access_token), the token, one re-auth, safe
+// retries. A relative req.URL ("/external/api/rest/v2/users/me") is resolved under BaseURL; an
+// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
+// the token is never sent elsewhere). req is not modified.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
+	return client.Do(ctx, c.base, c.doer, req, c.editors...)
 }
 
 // Token returns the current access token: cached, refreshed, or (headless)

@@ -556,3 +556,20 @@ func TestFromEnv(t *testing.T) {
 		t.Errorf("headless env: %+v %v", cfg, err)
 	}
 }
+
+// Do with query placement keeps the caller's query and adds the token.
+func TestDoTokenInQuery(t *testing.T) {
+	f, srv := newFake(t)
+	cfg := headless(srv.URL)
+	cfg.TokenInQuery = true
+	c := newClient(t, cfg)
+	req, _ := http.NewRequest("GET", pathMe+"?fields=id", nil)
+	resp, err := c.Do(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if me := f.rec.Path(pathMe); len(me) != 1 || me[0].RawQuery != "fields=id&access_token=acc-tok-2" || me[0].Header.Get("x-access-token") != "" {
+		t.Errorf("users/me %+v", me)
+	}
+}

@@ -33,8 +33,10 @@ func TestBlueprintLoginAnswersAsTheDocsShow(t *testing.T) {
 		"token_type": "bearer", "expires_in": float64(1209599),
 		"id": "c8dcd36f-8f07-5e20-a8cd-8b72051bc374", "userName": "username",
 		"firstName": "First", "lastName": "Last",
-		// The fake clock starts at the docs' issue time.
-		".issued": "Wed, 01 Oct 2014 01:22:33 GMT",
+		// The fake clock starts at the docs' issue time; RFC 1123 in GMT,
+		// exactly the docs' format.
+		".issued":  "Wed, 01 Oct 2014 01:22:33 GMT",
+		".expires": "Wed, 15 Oct 2014 01:22:32 GMT",
 	} {
 		if m[k] != v {
 			t.Errorf("%s = %v, want %v", k, m[k], v)

@@ -24,6 +24,8 @@
 //     spec (the spec's servers are replaced by the path prefix); unknown
 //     path 404, wrong method 405.
 //  2. Resource calls are counted and may take a fault queued by FailNext
+//     (before validation: faults stand for the infrastructure in front of
+//     the API, so they hit any call)
 //     (401, 429 + Retry-After, 503, or a dropped connection). Token calls
 //     are counted by grant, wait the SetTokenLatency delay, and are refused
 //     (400) if they carry a query string: the generated strict server binds
@@ -32,7 +34,9 @@
 //     misplaced credential (Basic, Bearer, x-access-token / access_token)
 //     is a 401 in the vendor's shape; anything else the spec forbids is a
 //     400 {"error":"invalid_request","error_description":"<kin message>"}.
-//     An XML body decoder is registered once, globally, for Decisiv.
+//     Body decoders for application/xml (Decisiv) and text/html (iOFFICE's
+//     login page), which kin lacks, are registered once, globally, so
+//     responses can be validated in the same process too.
 //  4. The vendor's generated strict server, whose handlers get the raw
 //     *http.Request through the context (rawRequest) for what the
 //     RequestObject does not carry: Basic credentials, Accept,

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func newTokenCommand(g *globals) *cobra.Command {
+	var vendor, baseURL string
+	var asJSON, showRefresh bool
+	cmd := &cobra.Command{
+		Use:   "token --vendor VENDOR",
+		Short: "Print an access token for the vendor",
+		Long: `token obtains an access token with the vendor's grant and prints it alone
+on stdout, for scripts:
+
+  curl -H "Authorization: Bearer $(vendorkit token --vendor bss)" ...
+
+--json prints the token type and expiry too; the refresh token (iOFFICE)
+is printed only with --show-refresh.`,
+		Example: `  vendorkit token --vendor bss
+  vendorkit token --vendor ioffice --json --show-refresh
+  vendorkit token --vendor decisiv --base-url https://api.staging.decisiv.net`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, c, _, err := g.openVendor(vendor, baseURL)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			tok, err := c.Token(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if !asJSON && !showRefresh {
+				fmt.Fprintln(g.stdout, tok.AccessToken)
+				return nil
+			}
+			out := struct {
+				AccessToken  string     `json:"access_token"`
+				TokenType    string     `json:"token_type"`
+				Expiry       *time.Time `json:"expiry"` // null: valid until the server rejects it
+				ExpiresIn    *int64     `json:"expires_in_seconds,omitempty"`
+				RefreshToken string     `json:"refresh_token,omitempty"`
+			}{AccessToken: tok.AccessToken, TokenType: tok.TokenType}
+			if !tok.Expiry.IsZero() {
+				e := tok.Expiry.UTC()
+				secs := int64(time.Until(e).Seconds())
+				out.Expiry, out.ExpiresIn = &e, &secs
+			}
+			if showRefresh {
+				out.RefreshToken = tok.RefreshToken
+			}
+			enc := json.NewEncoder(g.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		},
+	}
+	cmd.Flags().StringVar(&vendor, "vendor", "", "vendor: "+vendorNames())
+	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with token type and expiry")
+	cmd.Flags().BoolVar(&showRefresh, "show-refresh", false, "include the refresh token (implies --json)")
+	return cmd
+}

@@ -20,8 +20,12 @@ func init() {
 // BlueprintOptions configures the Blueprint sandbox user. Zero fields take
 // the docs' example values.
 type BlueprintOptions struct {
-	Username      string        // default "username"
-	Password      string        // default "password"
+	Username string // default "username", the docs' example
+	// Password defaults to "Qu0te&Config-2014", not the docs' "password":
+	// that word is also in grant_type=password and in every "wrong user name
+	// or password" message, so scanning output for Secrets() could not work.
+	// The "&" also catches clients that build the form body by hand.
+	Password      string
 	UserID        string        // default "c8dcd36f-8f07-5e20-a8cd-8b72051bc374"
 	FirstName     string        // default "First"
 	LastName      string        // default "Last"
@@ -35,7 +39,7 @@ func (o BlueprintOptions) withDefaults() BlueprintOptions {
 		}
 	}
 	def(&o.Username, "username")
-	def(&o.Password, "password")
+	def(&o.Password, "Qu0te&Config-2014")
 	def(&o.UserID, "c8dcd36f-8f07-5e20-a8cd-8b72051bc374")
 	def(&o.FirstName, "First")
 	def(&o.LastName, "Last")

@@ -58,6 +58,26 @@ func TestBlueprintLoginAnswersAsTheDocsShow(t *testing.T) {
 	}
 }
 
+// The docs' literal request, with the docs' literal credentials.
+func TestBlueprintDocsCredentialsWhenConfigured(t *testing.T) {
+	t.Parallel()
+	e := start(t, sandbox.Options{Blueprint: sandbox.BlueprintOptions{Password: "password"}})
+	r := e.do("POST", e.v("blueprint").BaseURL+"/account/login", "grant_type=password&username=username&password=password",
+		"Content-Type", blueprintCT)
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+}
+
+// A password with "&" must arrive form-encoded; sent raw it is cut short.
+func TestBlueprintPasswordMustBeFormEncoded(t *testing.T) {
+	t.Parallel()
+	e := start(t, sandbox.Options{})
+	r := e.do("POST", e.v("blueprint").BaseURL+"/account/login", "grant_type=password&username=username&password=Qu0te&Config-2014",
+		"Content-Type", blueprintCT)
+	r.oauthErr(t, 400, "invalid_grant")
+}
+
 func TestBlueprintLoginAcceptsFormWithoutCharset(t *testing.T) {
 	t.Parallel()
 	e := start(t, sandbox.Options{})

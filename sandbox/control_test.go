@@ -275,7 +275,7 @@ func TestSecretsListsEverythingSecret(t *testing.T) {
 	if !slices.Contains(e.v("decisiv").Secrets(), e.v("decisiv").Env()["VENDORKIT_DECISIV_CONSUMER_SECRET"]) {
 		t.Error("Decisiv Secrets lacks the consumer secret")
 	}
-	if !slices.Contains(e.v("blueprint").Secrets(), "password") {
+	if !slices.Contains(e.v("blueprint").Secrets(), "Qu0te&Config-2014") {
 		t.Error("Blueprint Secrets lacks the password")
 	}
 	for _, v := range e.s.Vendors() {

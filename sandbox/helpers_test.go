@@ -29,8 +29,8 @@ const (
 	docsBasic    = "Basic MjMyMzBlNjctNmM5NS00ZjgzLWExNzYtZDk2OWI5NWVlNjAxOkhDSGx0NlhQWHhPdmVFeDRRakVDVkI0Q2hnS2lMSkY2NVU3cXkveGU0Nms9"
 	docsBSSBody  = "grant_type=password&username=testuser&password=user123456%21"
 	formURLEnc   = "application/x-www-form-urlencoded"
-	blueprintCT  = "application/x-www-form-urlencoded; charset=UTF-8" // the docs' request
-	blueprintDoc = "grant_type=password&username=username&password=password"
+	blueprintCT  = "application/x-www-form-urlencoded; charset=UTF-8"                   // the docs' request
+	blueprintDoc = "grant_type=password&username=username&password=Qu0te%26Config-2014" // the docs' request, default password
 	jsonCT       = "application/json;charset=UTF-8"
 )
 

@@ -96,8 +96,8 @@ func TestEnvHasEachVendorsVariables(t *testing.T) {
 		}
 	}
 	bp := e.v("blueprint").Env()
-	if bp["VENDORKIT_BLUEPRINT_USERNAME"] != "username" || bp["VENDORKIT_BLUEPRINT_PASSWORD"] != "password" {
-		t.Errorf("Blueprint credentials %v, want the docs' username/password", bp)
+	if bp["VENDORKIT_BLUEPRINT_USERNAME"] != "username" || bp["VENDORKIT_BLUEPRINT_PASSWORD"] != "Qu0te&Config-2014" {
+		t.Errorf("Blueprint credentials %v, want the docs' username and a realistic password", bp)
 	}
 }
 

@@ -22,7 +22,7 @@ func Example() {
 	c, err := blueprint.New(blueprint.Config{
 		BaseURL:  sb.Vendor("blueprint").BaseURL,
 		Username: "username",
-		Password: "password",
+		Password: "Qu0te&Config-2014", // the sandbox's default account
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -51,7 +51,7 @@ func ExampleClient_User() {
 	}
 	defer sb.Close()
 
-	c, err := blueprint.New(blueprint.Config{BaseURL: sb.Vendor("blueprint").BaseURL, Username: "username", Password: "password"})
+	c, err := blueprint.New(blueprint.Config{BaseURL: sb.Vendor("blueprint").BaseURL, Username: "username", Password: "Qu0te&Config-2014"})
 	if err != nil {
 		log.Fatal(err)
 	}

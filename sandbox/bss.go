@@ -102,18 +102,18 @@ func bssSeed() map[int64]bssAccount {
 		Name       string `json:"name"`
 	}
 	opts := []option{
-		{"MSCSP", true, "Microsoft Cloud Solution Provider"},
-		{"O365", true, "Microsoft 365 (legacy syndication)"},
-		{"AZURE", true, "Microsoft Azure plan"},
-		{"AWS", false, "Amazon Web Services reseller"},
-		{"GCP", false, "Google Cloud Platform"},
-		{"GWS", true, "Google Workspace"},
+		{"MSCSP", true, "Microsoft Cloud Solution Provider (Partner Center)"},
+		{"O365", true, "Microsoft 365 (legacy syndication partner)"},
+		{"AZURE", true, "Microsoft Azure plan and reserved instances"},
+		{"AWS", false, "Amazon Web Services solution provider"},
+		{"GCP", false, "Google Cloud Platform billing accounts"},
+		{"GWS", true, "Google Workspace reseller console"},
 		{"ACRONIS", true, "Acronis Cyber Protect Cloud"},
-		{"DROPBOX", false, "Dropbox Business"},
+		{"DROPBOX", false, "Dropbox Business partner network"},
 		{"VEEAM", true, "Veeam Service Provider Console"},
-		{"ADOBE", false, "Adobe VIP Marketplace"},
+		{"ADOBE", false, "Adobe VIP Marketplace for partners"},
 		{"SOPHOS", true, "Sophos Central Partner"},
-		{"CISCO", false, "Cisco Webex"},
+		{"CISCO", false, "Cisco Webex calling and meetings"},
 	}
 	acct := bssAccount{option: map[string][]byte{}}
 	acct.account = jsonReply(200, map[string]any{"id": 1, "name": "Contoso Cloud Services Ltd"}).body

@@ -226,7 +226,7 @@ func TestBSSResources(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The benchmarks rely on "about a dozen options, about 1 KiB".
-	if len(opts) < 10 || len(opts) > 14 || len(r.body) < 800 || len(r.body) > 1300 {
+	if len(opts) < 10 || len(opts) > 14 || len(r.body) < 900 || len(r.body) > 1200 {
 		t.Errorf("%d options, %d bytes: want about a dozen, about 1 KiB", len(opts), len(r.body))
 	}
 	code := opts[0]["systemCode"].(string)

@@ -86,6 +86,12 @@ type TokenResponse struct {
 // AccountId defines model for AccountId.
 type AccountId = int64
 
+// BadRequest RFC 6749 §5.2 error body. The vendor's page shows no error example.
+type BadRequest = OAuthError
+
+// NotAcceptable RFC 6749 §5.2 error body. The vendor's page shows no error example.
+type NotAcceptable = OAuthError
+
 // NotFound RFC 6749 §5.2 error body. The vendor's page shows no error example.
 type NotFound = OAuthError
 
@@ -548,15 +554,24 @@ type GetAccountResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Account
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetAccountResponse) GetJSON200() *Account {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAccountResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -567,6 +582,11 @@ func (r GetAccountResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetAccountResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetAccountResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
 }
 
 // GetBody returns the raw response body bytes
@@ -603,15 +623,24 @@ type ListAccountSyncOptionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]SyncOption
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListAccountSyncOptionsResponse) GetJSON200() *[]SyncOption {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAccountSyncOptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -622,6 +651,11 @@ func (r ListAccountSyncOptionsResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListAccountSyncOptionsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r ListAccountSyncOptionsResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
 }
 
 // GetBody returns the raw response body bytes
@@ -658,15 +692,24 @@ type GetAccountSyncOptionResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *SyncOption
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *NotAcceptable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetAccountSyncOptionResponse) GetJSON200() *SyncOption {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAccountSyncOptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -677,6 +720,11 @@ func (r GetAccountSyncOptionResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetAccountSyncOptionResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetAccountSyncOptionResponse) GetJSON406() *NotAcceptable {
+	return r.JSON406
 }
 
 // GetBody returns the raw response body bytes
@@ -861,6 +909,13 @@ func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -874,6 +929,13 @@ func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
 
 	}
 
@@ -901,6 +963,13 @@ func ParseListAccountSyncOptionsResponse(rsp *http.Response) (*ListAccountSyncOp
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -914,6 +983,13 @@ func ParseListAccountSyncOptionsResponse(rsp *http.Response) (*ListAccountSyncOp
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
 
 	}
 
@@ -941,6 +1017,13 @@ func ParseGetAccountSyncOptionResponse(rsp *http.Response) (*GetAccountSyncOptio
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -954,6 +1037,13 @@ func ParseGetAccountSyncOptionResponse(rsp *http.Response) (*GetAccountSyncOptio
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
 
 	}
 
@@ -1254,6 +1344,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
+type BadRequestJSONResponse OAuthError
+
+type NotAcceptableJSONResponse OAuthError
+
 type NotFoundJSONResponse OAuthError
 
 type UnauthorizedJSONResponse OAuthError
@@ -1276,6 +1370,20 @@ func (response GetAccount200JSONResponse) VisitGetAccountResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccount400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetAccount400JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1308,6 +1416,20 @@ func (response GetAccount404JSONResponse) VisitGetAccountResponse(w http.Respons
 	return err
 }
 
+type GetAccount406JSONResponse struct{ NotAcceptableJSONResponse }
+
+func (response GetAccount406JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAccountSyncOptionsRequestObject struct {
 	AccountId AccountId `json:"accountId"`
 }
@@ -1326,6 +1448,20 @@ func (response ListAccountSyncOptions200JSONResponse) VisitListAccountSyncOption
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountSyncOptions400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAccountSyncOptions400JSONResponse) VisitListAccountSyncOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1358,6 +1494,20 @@ func (response ListAccountSyncOptions404JSONResponse) VisitListAccountSyncOption
 	return err
 }
 
+type ListAccountSyncOptions406JSONResponse struct{ NotAcceptableJSONResponse }
+
+func (response ListAccountSyncOptions406JSONResponse) VisitListAccountSyncOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAccountSyncOptionRequestObject struct {
 	AccountId  AccountId `json:"accountId"`
 	SystemCode string    `json:"systemCode"`
@@ -1377,6 +1527,20 @@ func (response GetAccountSyncOption200JSONResponse) VisitGetAccountSyncOptionRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountSyncOption400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetAccountSyncOption400JSONResponse) VisitGetAccountSyncOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1405,6 +1569,20 @@ func (response GetAccountSyncOption404JSONResponse) VisitGetAccountSyncOptionRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountSyncOption406JSONResponse struct{ NotAcceptableJSONResponse }
+
+func (response GetAccountSyncOption406JSONResponse) VisitGetAccountSyncOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -6,7 +6,9 @@
 package decisivapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -47,6 +49,12 @@ type ClientCredentialsRequest struct {
 
 // ClientCredentialsRequestGrantType defines model for ClientCredentialsRequest.GrantType.
 type ClientCredentialsRequestGrantType string
+
+// OAuthError RFC 6749 §5.2 error body (assumed; the docs show none).
+type OAuthError struct {
+	Error            string  `json:"error"`
+	ErrorDescription *string `json:"error_description,omitempty"`
+}
 
 // RequestTokenFormdataRequestBody defines body for RequestToken for application/x-www-form-urlencoded ContentType.
 type RequestTokenFormdataRequestBody = ClientCredentialsRequest
@@ -414,11 +422,18 @@ type RequestTokenResponse struct {
 	HTTPResponse *http.Response
 	// XML200 the response for an HTTP 200 `application/xml` response
 	XML200 *AuthorizationResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OAuthError
 }
 
 // GetXML200 returns the response for an HTTP 200 `application/xml` response
 func (r RequestTokenResponse) GetXML200() *AuthorizationResponse {
 	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestTokenResponse) GetJSON400() *OAuthError {
+	return r.JSON400
 }
 
 // GetBody returns the raw response body bytes
@@ -542,7 +557,17 @@ func ParseRequestTokenResponse(rsp *http.Response) (*RequestTokenResponse, error
 		}
 		response.XML200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case rsp.StatusCode == 401:
+		break // No content-type
+
+	case rsp.StatusCode == 406:
 		break // No content-type
 
 	}
@@ -782,11 +807,33 @@ func (response RequestToken200ApplicationxmlResponse) VisitRequestTokenResponse(
 	return err
 }
 
+type RequestToken400JSONResponse OAuthError
+
+func (response RequestToken400JSONResponse) VisitRequestTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RequestToken401Response struct {
 }
 
 func (response RequestToken401Response) VisitRequestTokenResponse(w http.ResponseWriter) error {
 	w.WriteHeader(401)
+	return nil
+}
+
+type RequestToken406Response struct {
+}
+
+func (response RequestToken406Response) VisitRequestTokenResponse(w http.ResponseWriter) error {
+	w.WriteHeader(406)
 	return nil
 }
 

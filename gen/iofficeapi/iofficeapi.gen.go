@@ -1975,6 +1975,14 @@ func (response LoginPage200TexthtmlResponse) VisitLoginPageResponse(w http.Respo
 	return err
 }
 
+type LoginPage400Response struct {
+}
+
+func (response LoginPage400Response) VisitLoginPageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(400)
+	return nil
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// RequestAuthCode Request an authorization code without a browser

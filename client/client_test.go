@@ -150,8 +150,8 @@ func TestWithHTTPClientAndUserAgent(t *testing.T) {
 	if st.TokenHTTPClient().Timeout != 7*time.Second {
 		t.Errorf("token client timeout %v", st.TokenHTTPClient().Timeout)
 	}
-	src, doer := st.Start(flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }))
-	defer src.Close()
+	sess := st.Start("http://127.0.0.1", flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }))
+	defer sess.Close()
 
 	resp, err := st.TokenHTTPClient().Post(srv.URL, "text/plain", nil)
 	if err != nil {
@@ -160,7 +160,7 @@ func TestWithHTTPClientAndUserAgent(t *testing.T) {
 	resp.Body.Close()
 	req, _ := http.NewRequest("GET", srv.URL, nil)
 	auth.Bearer().Apply(req, "t")
-	resp, err = doer.Do(req)
+	resp, err = sess.Doer().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

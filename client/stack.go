@@ -34,9 +34,9 @@ type Vendor struct {
 //
 //	st := client.NewStack(client.Vendor{Name: "bss", Placement: auth.Bearer()}, opts...)
 //	tokenAPI, _ := bssapi.NewClient(base, bssapi.WithHTTPClient(st.TokenHTTPClient()))
-//	src, hc := st.Start(&flow{api: tokenAPI, ...})
-//	api, _ := bssapi.NewClientWithResponses(base, bssapi.WithHTTPClient(hc),
-//		bssapi.WithRequestEditorFn(auth.Editor(src, auth.Bearer())))
+//	sess := st.Start(base, &flow{api: tokenAPI, ...})
+//	api, _ := bssapi.NewClientWithResponses(base, bssapi.WithHTTPClient(sess.Doer()),
+//		bssapi.WithRequestEditorFn(sess.Editors()[0]))
 type Stack struct {
 	vendor    Vendor
 	opts      Options
@@ -115,12 +115,14 @@ type Doer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
 
-// Start creates the auth.Source for flow and the resource client that
-// places its token, re-authenticates once on a re-auth status and runs the
-// vendor's CheckResponse. The client's errors have any URL redacted
-// (auth.RedactError): net/http puts the full request URL into them, and
-// with query placement that URL holds the token.
-func (s *Stack) Start(flow auth.Flow) (*auth.Source, Doer) {
+// Start creates the Session for flow: its auth.Source, and the resource
+// client that places its token, re-authenticates once on a re-auth status
+// and runs the vendor's CheckResponse. The client's errors have any URL
+// redacted (auth.RedactError): net/http puts the full request URL into
+// them, and with query placement that URL holds the token. base is the
+// validated BaseURL; headers are the vendor's static-header editors, run
+// before the token editor on every call.
+func (s *Stack) Start(base string, flow auth.Flow, headers ...Editor) *Session {
 	src := auth.NewSource(flow, auth.SourceOptions{
 		Vendor:       s.vendor.Name,
 		Store:        s.opts.Store,
@@ -135,7 +137,8 @@ func (s *Stack) Start(flow auth.Flow) (*auth.Source, Doer) {
 		ReauthStatuses: s.ReauthStatuses(),
 		CheckResponse:  s.vendor.CheckResponse,
 	})
-	return src, auth.SafeDoer{Client: hc}
+	editors := append(slices.Clip(headers), auth.Editor(src, s.vendor.Placement))
+	return &Session{src: src, base: base, doer: auth.SafeDoer{Client: hc}, editors: editors}
 }
 
 func (s *Stack) httpClient(ho auth.HTTPOptions) *http.Client {

@@ -117,10 +117,7 @@ func parseDate(s string) time.Time {
 // valid token. Safe for concurrent use.
 type Client struct {
 	*blueprintapi.ClientWithResponses
-	src     *auth.Source
-	base    string
-	doer    client.Doer
-	editors []client.Editor
+	*client.Session
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -144,46 +141,28 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		st:      st,
 		secrets: []string{cfg.Password, url.QueryEscape(cfg.Password)},
 	}
-	src, hc := st.Start(f)
-	editors := []client.Editor{auth.Editor(src, auth.Bearer())}
-	api, err := blueprintapi.NewClientWithResponses(base,
-		blueprintapi.WithHTTPClient(hc),
-		blueprintapi.WithRequestEditorFn(editors[0]),
-	)
+	sess := st.Start(base, f)
+	genOpts := []blueprintapi.ClientOption{blueprintapi.WithHTTPClient(sess.Doer())}
+	for _, ed := range sess.Editors() {
+		genOpts = append(genOpts, blueprintapi.WithRequestEditorFn(ed))
+	}
+	api, err := blueprintapi.NewClientWithResponses(base, genOpts...)
 	if err != nil {
-		src.Close()
+		sess.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src, base: base, doer: hc, editors: editors}, nil
+	return &Client{ClientWithResponses: api, Session: sess}, nil
 }
-
-// Do sends req through the client's stack, for requests the generated
-// client has no operation for: Authorization: Bearer, the token, one re-auth, safe
-// retries. A relative req.URL ("/pages") is resolved under BaseURL; an
-// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
-// the token is never sent elsewhere). req is not modified.
-func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
-	return client.Do(ctx, c.base, c.doer, req, c.editors...)
-}
-
-// Token returns the current access token, logging in if needed.
-func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
 
 // User returns the user of the current token (logging in if there is
 // none yet): the latest login's id, names and dates.
 func (c *Client) User(ctx context.Context) (User, error) {
-	t, err := c.src.Token(ctx)
+	t, err := c.Source().Token(ctx)
 	if err != nil {
 		return User{}, err
 	}
 	return UserFromToken(t), nil
 }
-
-// Source is the client's token source (stats, Invalidate, OAuth2 adapter).
-func (c *Client) Source() *auth.Source { return c.src }
-
-// Close stops background token refreshes.
-func (c *Client) Close() error { return c.src.Close() }
 
 // flow is the login. Only auth.Flow: no refresh token exists.
 type flow struct {

@@ -36,7 +36,6 @@ package bss
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -101,10 +100,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 // Safe for concurrent use.
 type Client struct {
 	*bssapi.ClientWithResponses
-	src     *auth.Source
-	base    string
-	doer    client.Doer
-	editors []client.Editor
+	*client.Session
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -143,41 +139,21 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		st:      st,
 		secrets: []string{cfg.Password, cfg.ClientSecret, url.QueryEscape(cfg.Password), url.QueryEscape(cfg.ClientSecret)},
 	}
-	src, hc := st.Start(f)
-	editors := []client.Editor{
+	sess := st.Start(base, f,
 		client.DefaultHeader("Accept", "application/json"),
 		client.DefaultHeader("X-Api-Version", version),
-		auth.Editor(src, auth.Bearer()),
-	}
-	genOpts := []bssapi.ClientOption{bssapi.WithHTTPClient(hc)}
-	for _, ed := range editors {
+	)
+	genOpts := []bssapi.ClientOption{bssapi.WithHTTPClient(sess.Doer())}
+	for _, ed := range sess.Editors() {
 		genOpts = append(genOpts, bssapi.WithRequestEditorFn(ed))
 	}
 	api, err := bssapi.NewClientWithResponses(base, genOpts...)
 	if err != nil {
-		src.Close()
+		sess.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src, base: base, doer: hc, editors: editors}, nil
+	return &Client{ClientWithResponses: api, Session: sess}, nil
 }
-
-// Do sends req through the client's stack, for requests the generated
-// client has no operation for: Accept: application/json and X-Api-Version (unless req sets them), the token, one re-auth, safe
-// retries. A relative req.URL ("/api/accounts/1") is resolved under BaseURL; an
-// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
-// the token is never sent elsewhere). req is not modified.
-func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
-	return client.Do(ctx, c.base, c.doer, req, c.editors...)
-}
-
-// Token returns the current access token, fetching one if needed.
-func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
-
-// Source is the client's token source (stats, Invalidate, OAuth2 adapter).
-func (c *Client) Source() *auth.Source { return c.src }
-
-// Close stops background token refreshes.
-func (c *Client) Close() error { return c.src.Close() }
 
 // flow is the password grant. It implements only auth.Flow: BSS issues no
 // refresh token, so a new token is the same grant again.

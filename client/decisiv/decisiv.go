@@ -91,10 +91,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 // token. Safe for concurrent use.
 type Client struct {
 	*decisivapi.ClientWithResponses
-	src     *auth.Source
-	base    string
-	doer    client.Doer
-	editors []client.Editor
+	*client.Session
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -122,36 +119,18 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		basic:   client.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret),
 		secrets: []string{cfg.ConsumerSecret},
 	}
-	src, hc := st.Start(f)
-	editors := []client.Editor{auth.Editor(src, auth.Bearer())}
-	api, err := decisivapi.NewClientWithResponses(base,
-		decisivapi.WithHTTPClient(hc),
-		decisivapi.WithRequestEditorFn(editors[0]),
-	)
+	sess := st.Start(base, f)
+	genOpts := []decisivapi.ClientOption{decisivapi.WithHTTPClient(sess.Doer())}
+	for _, ed := range sess.Editors() {
+		genOpts = append(genOpts, decisivapi.WithRequestEditorFn(ed))
+	}
+	api, err := decisivapi.NewClientWithResponses(base, genOpts...)
 	if err != nil {
-		src.Close()
+		sess.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src, base: base, doer: hc, editors: editors}, nil
+	return &Client{ClientWithResponses: api, Session: sess}, nil
 }
-
-// Do sends req through the client's stack, for requests the generated
-// client has no operation for: Authorization: Bearer (a 403 is ErrBearerNotSupported), the token, one re-auth, safe
-// retries. A relative req.URL ("/platform_api/bearer_test") is resolved under BaseURL; an
-// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
-// the token is never sent elsewhere). req is not modified.
-func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
-	return client.Do(ctx, c.base, c.doer, req, c.editors...)
-}
-
-// Token returns the current access token, fetching one if needed.
-func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
-
-// Source is the client's token source (stats, Invalidate, OAuth2 adapter).
-func (c *Client) Source() *auth.Source { return c.src }
-
-// Close stops background work of the token source.
-func (c *Client) Close() error { return c.src.Close() }
 
 // checkResponse turns a 403 into ErrBearerNotSupported. It runs after the
 // re-auth logic, which never sees 403 as a token problem.

@@ -135,11 +135,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 // user's tokens.
 type Client struct {
 	*iofficeapi.ClientWithResponses
-	src     *auth.Source
-	flow    *flow
-	base    string
-	doer    client.Doer
-	editors []client.Editor
+	*client.Session
+	flow *flow
 }
 
 // New validates cfg and returns a Client. No request is made until the
@@ -172,43 +169,23 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		return nil, err
 	}
 	f := &flow{api: tokenAPI, cfg: cfg, st: st}
-	src, hc := st.Start(f)
-	editors := []client.Editor{auth.Editor(src, v.Placement)}
-	api, err := iofficeapi.NewClientWithResponses(base,
-		iofficeapi.WithHTTPClient(hc),
-		iofficeapi.WithRequestEditorFn(editors[0]),
-	)
+	sess := st.Start(base, f)
+	genOpts := []iofficeapi.ClientOption{iofficeapi.WithHTTPClient(sess.Doer())}
+	for _, ed := range sess.Editors() {
+		genOpts = append(genOpts, iofficeapi.WithRequestEditorFn(ed))
+	}
+	api, err := iofficeapi.NewClientWithResponses(base, genOpts...)
 	if err != nil {
-		src.Close()
+		sess.Close()
 		return nil, err
 	}
-	return &Client{ClientWithResponses: api, src: src, flow: f, base: base, doer: hc, editors: editors}, nil
+	return &Client{ClientWithResponses: api, Session: sess, flow: f}, nil
 }
-
-// Do sends req through the client's stack, for requests the generated
-// client has no operation for: the token in x-access-token (or access_token), the token, one re-auth, safe
-// retries. A relative req.URL ("/external/api/rest/v2/users/me") is resolved under BaseURL; an
-// absolute one must be on BaseURL's origin (else client.ErrForeignOrigin:
-// the token is never sent elsewhere). req is not modified.
-func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
-	return client.Do(ctx, c.base, c.doer, req, c.editors...)
-}
-
-// Token returns the current access token: cached, refreshed, or (headless)
-// from a new login. A browser-flow client with no usable token returns an
-// error wrapping auth.ErrReloginRequired.
-func (c *Client) Token(ctx context.Context) (*auth.Token, error) { return c.src.Token(ctx) }
 
 // Revoke invalidates the current access token at the revoke endpoint and
 // clears the token store. The next call logs in again (headless) or needs
 // a new browser login.
-func (c *Client) Revoke(ctx context.Context) error { return c.src.Revoke(ctx) }
-
-// Source is the client's token source (stats, Put, OAuth2 adapter).
-func (c *Client) Source() *auth.Source { return c.src }
-
-// Close stops background token refreshes.
-func (c *Client) Close() error { return c.src.Close() }
+func (c *Client) Revoke(ctx context.Context) error { return c.Source().Revoke(ctx) }
 
 // AuthCodeURL returns the browser login URL,
 // <BaseURL>/login.html?response_type=code&client_id=…&redirect_uri=…&scope=…&state=…
@@ -219,7 +196,7 @@ func (c *Client) AuthCodeURL(state string) (string, error) {
 	if state == "" {
 		return "", errors.New("ioffice: AuthCodeURL: empty state (use NewState)")
 	}
-	req, err := iofficeapi.NewLoginPageRequest(c.base+"/", &iofficeapi.LoginPageParams{
+	req, err := iofficeapi.NewLoginPageRequest(c.BaseURL()+"/", &iofficeapi.LoginPageParams{
 		ResponseType: iofficeapi.Code,
 		ClientId:     c.flow.cfg.ClientID,
 		RedirectUri:  c.flow.cfg.RedirectURI,
@@ -243,7 +220,7 @@ func (c *Client) Exchange(ctx context.Context, code string) (*auth.Token, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.src.Put(ctx, tok); err != nil {
+	if err := c.Source().Put(ctx, tok); err != nil {
 		return nil, err
 	}
 	return tok, nil

@@ -57,7 +57,9 @@ the status and the body, secrets scrubbed, on stderr.`,
 			if body != nil {
 				rd = bytes.NewReader(body)
 			}
-			req, err := http.NewRequestWithContext(ctx, method, baseURLOf(v.name, lookup)+path, rd)
+			// A relative URL: the client resolves it under its BaseURL and
+			// refuses to send its token anywhere else.
+			req, err := http.NewRequestWithContext(ctx, method, path, rd)
 			if err != nil {
 				return usagef("bad request: %v", err)
 			}

@@ -148,9 +148,3 @@ func envWithBaseURL(vendor, baseURL string) lookupFunc {
 		return os.LookupEnv(name)
 	}
 }
-
-// baseURLOf returns the base URL the client was configured with.
-func baseURLOf(vendor string, lookup lookupFunc) string {
-	v, _ := lookup("VENDORKIT_" + strings.ToUpper(vendor) + "_BASE_URL")
-	return strings.TrimRight(v, "/")
-}

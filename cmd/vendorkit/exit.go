@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 
 	"github.com/vendorkit/vendorkit/auth"
 )
@@ -85,7 +86,9 @@ func report(stderr io.Writer, err error) int {
 	if err != nil && !errors.As(err, &se) {
 		var he httpError
 		if !errors.As(err, &he) {
-			fmt.Fprintln(stderr, "vendorkit:", oneLine(auth.SafeErrorString(err)))
+			// The library's errors already say "vendorkit: "; say it once.
+			msg := strings.TrimPrefix(oneLine(auth.SafeErrorString(err)), "vendorkit: ")
+			fmt.Fprintln(stderr, "vendorkit:", msg)
 		}
 	}
 	return code

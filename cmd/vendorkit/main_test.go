@@ -271,7 +271,7 @@ func TestErrors(t *testing.T) {
 		if r.code != exitAuth || !strings.Contains(r.stderr, "invalid_grant") {
 			t.Errorf("exit %d %q", r.code, r.stderr)
 		}
-		if strings.Contains(r.stderr, "wrong-password-123") || strings.Count(r.stderr, "\n") != 1 {
+		if strings.Contains(r.stderr, "wrong-password-123") || strings.Count(r.stderr, "\n") != 1 || strings.Count(r.stderr, "vendorkit:") != 1 {
 			t.Errorf("stderr must be one line without the password: %q", r.stderr)
 		}
 	})

@@ -48,6 +48,7 @@ Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
 		newDoCommand(g),
 		newRevokeCommand(g),
 		newSandboxCommand(g),
+		newContractCommand(g),
 	)
 	return root
 }

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/contract"
+	"github.com/vendorkit/vendorkit/sandbox"
+)
+
+// contractSandboxHook lets tests see the contract command's embedded
+// sandbox (its secrets) before it closes.
+var contractSandboxHook func(*sandbox.Sandbox)
+
+type contractFlags struct {
+	vendor   string
+	junit    string
+	live     bool
+	insecure bool
+}
+
+func newContractCommand(g *globals) *cobra.Command {
+	var f contractFlags
+	cmd := &cobra.Command{
+		Use:   "contract [--vendor V|all] [--live] [--junit FILE]",
+		Short: "Check that the vendors still behave as their docs and specs say",
+		Long: `contract runs vendorkit's contract suite: for each vendor it gets a token
+with the documented grant, calls the sample resource through the typed
+client, and validates every token-endpoint and resource exchange against
+the vendor's OpenAPI spec (kin-openapi). It checks that a forged token gets
+401, that the announced token lifetime is in the documented unit and range,
+and where the vendor has them: Decisiv's 403 for an endpoint that refuses
+bearer-token authentication (set VENDORKIT_DECISIV_BEARER_REFUSED_PATH),
+iOFFICE's refresh-token rotation (the old refresh token is refused
+afterwards) and revoke.
+
+By default it runs against the embedded sandbox. With --live (or
+VENDORKIT_CONTRACT=live) it runs against the deployments the VENDORKIT_*
+variables name; a vendor without its variables is reported as skipped, with
+the variables that would enable it. VENDORKIT_BSS_ACCOUNT_ID picks the BSS
+account read (default 1). The checks only touch tokens they obtain
+themselves: nothing is revoked for anyone else, no resource is written.
+
+It prints one row per check (vendor, check, result, time, spec operation,
+detail; secrets never appear) and exits 0 when no check failed, 1 when one
+did, 2 on a usage error. --junit FILE also writes JUnit XML for CI.`,
+		Example: `  vendorkit contract
+  vendorkit contract --vendor ioffice -v
+  vendorkit contract --live --vendor all --junit contract.xml
+  VENDORKIT_CONTRACT=live vendorkit contract --vendor decisiv --insecure-http`,
+		// cobra.NoArgs's error is not a usage error (exit 1): say it here.
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("contract takes no arguments (got %q); use --vendor", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runContract(cmd.Context(), g, f)
+		},
+	}
+	cmd.Flags().StringVar(&f.vendor, "vendor", "all", "vendor to check ("+vendorNames()+"), or all")
+	cmd.Flags().StringVar(&f.junit, "junit", "", "also write the results as JUnit XML to `FILE`")
+	cmd.Flags().BoolVar(&f.live, "live", false, "check the deployments the VENDORKIT_* variables name instead of the embedded sandbox (also VENDORKIT_CONTRACT=live)")
+	cmd.Flags().BoolVar(&f.insecure, "insecure-http", false, "allow plain http:// to non-loopback hosts (Decisiv's docs use http)")
+	return cmd
+}
+
+func runContract(ctx context.Context, g *globals, f contractFlags) error {
+	vendors := contract.Vendors()
+	if f.vendor != "all" {
+		if !slices.Contains(vendors, f.vendor) {
+			return usagef("unknown vendor %q (one of %s, or all)", f.vendor, strings.Join(vendors, ", "))
+		}
+		vendors = []string{f.vendor}
+	}
+	live := f.live || os.Getenv("VENDORKIT_CONTRACT") == "live"
+	opts := append(g.clientOptions(), client.WithLogger(g.logger()))
+	if f.insecure {
+		opts = append(opts, client.WithInsecureHTTP())
+	}
+
+	lookups := map[string]func(string) (string, bool){}
+	where := "live deployments (VENDORKIT_* variables)"
+	if live {
+		for _, v := range vendors {
+			lookups[v] = os.LookupEnv
+		}
+	} else {
+		sb, err := sandbox.Start(ctx, sandbox.Options{})
+		if err != nil {
+			return fmt.Errorf("starting the sandbox: %w", err)
+		}
+		defer sb.Close()
+		if contractSandboxHook != nil {
+			defer contractSandboxHook(sb)
+		}
+		for _, v := range vendors {
+			env := sb.Vendor(v).Env()
+			lookups[v] = func(k string) (string, bool) { s, ok := env[k]; return s, ok }
+		}
+		where = "the embedded sandbox"
+	}
+
+	fmt.Fprintf(g.stdout, "vendorkit contract: %s against %s\n\n", strings.Join(vendors, ", "), where)
+	table := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "VENDOR\tCHECK\tRESULT\tTIME\tOPERATION\tDETAIL")
+	var all []contract.Result
+	for _, v := range vendors {
+		results := contract.Run(ctx, contract.Target{Vendor: v, Lookup: lookups[v], Options: opts})
+		all = append(all, results...)
+		printContractRows(table, results)
+	}
+	table.Flush()
+
+	var passed, failed, skipped int
+	for _, r := range all {
+		switch r.Status {
+		case contract.Pass:
+			passed++
+		case contract.Fail:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	fmt.Fprintf(g.stdout, "\ncontract: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+
+	if f.junit != "" {
+		if err := writeJUnitFile(f.junit, all); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return silentError{code: exitHTTP}
+	}
+	return nil
+}
+
+// printContractRows prints one row per result; a vendor whose checks were
+// all skipped for one reason (not configured) gets a single row.
+func printContractRows(table *tabwriter.Writer, results []contract.Result) {
+	if len(results) > 1 && !slices.ContainsFunc(results, func(r contract.Result) bool {
+		return r.Status != contract.Skip || r.Message != results[0].Message
+	}) {
+		fmt.Fprintf(table, "%s\t(all)\tskip\t-\t-\t%s\n", results[0].Vendor, oneLine(results[0].Message))
+		return
+	}
+	for _, r := range results {
+		status := string(r.Status)
+		if r.Status == contract.Fail {
+			status = "FAIL"
+		}
+		op := r.Operation
+		if op == "" {
+			op = "-"
+		}
+		fmt.Fprintf(table, "%s\t%s\t%s\t%v\t%s\t%s\n", r.Vendor, r.Check, status,
+			r.Duration.Round(100*time.Microsecond), op, oneLine(r.Message))
+	}
+}
+
+func writeJUnitFile(path string, results []contract.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return usagef("--junit: %v", err)
+	}
+	if err := contract.WriteJUnit(f, results); err != nil {
+		f.Close()
+		return fmt.Errorf("--junit: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--junit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/specs"
+)
+
+// Check names, stable across releases: CI systems key on them.
+const (
+	CheckToken           = "token"
+	CheckResource        = "resource"
+	CheckForgedToken     = "forged-token"
+	CheckBearerRefused   = "bearer-refused"
+	CheckRefreshRotation = "refresh-rotation"
+	CheckRevoke          = "revoke"
+	CheckLifetime        = "lifetime"
+)
+
+// Variables the suite reads besides the clients' own VENDORKIT_<VENDOR>_*.
+const (
+	// EnvBearerRefusedPath names a Decisiv endpoint (a path under the base
+	// URL) that refuses bearer-token authentication with 403; used when
+	// Target.BearerRefusedPath is empty. Unset: the check is skipped.
+	EnvBearerRefusedPath = "VENDORKIT_DECISIV_BEARER_REFUSED_PATH"
+	// EnvBSSAccountID is the account the BSS resource check reads
+	// (GET /api/accounts/{id}); default 1, the docs' example.
+	EnvBSSAccountID = "VENDORKIT_BSS_ACCOUNT_ID"
+)
+
+// DefaultTimeout bounds each check when Target.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Target is one vendor deployment to check.
+type Target struct {
+	// Vendor is "bss", "blueprint", "decisiv" or "ioffice".
+	Vendor string
+	// Lookup reads VENDORKIT_* variables: os.LookupEnv for a live
+	// deployment (nil means that), or a sandbox's Env() map.
+	Lookup func(string) (string, bool)
+	// Options are extra client options, e.g. client.WithInsecureHTTP for a
+	// plain-http live host. A WithHTTPClient's transport and timeout are
+	// kept: the suite records the exchanges on top of that transport.
+	Options []client.Option
+	// BearerRefusedPath is a Decisiv endpoint path that refuses bearer
+	// tokens (403). Empty: EnvBearerRefusedPath is read through Lookup;
+	// if that is unset too, the bearer-refused check is skipped.
+	BearerRefusedPath string
+	// Timeout bounds each check (0: DefaultTimeout).
+	Timeout time.Duration
+}
+
+// Status is a check's outcome.
+type Status string
+
+// Statuses.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Result is one check of one vendor. Every string is scrubbed: no
+// password, client secret, code or token the suite knows of appears in it.
+type Result struct {
+	Vendor string
+	Check  string // CheckToken, ...
+	// Operation is the spec operation the check concerns, e.g.
+	// "POST /oauth/token (requestToken)"; for a failure, the one that
+	// failed. Paths are the spec's, without the deployment's prefix.
+	Operation string
+	Status    Status
+	// Expected and Got are set for failures.
+	Expected string
+	Got      string
+	// Message says what happened: for a failure "what: expected …, got …,
+	// spec: <operation>"; for a skip, why and what would enable the check;
+	// for a pass, an optional note.
+	Message  string
+	Duration time.Duration
+}
+
+// Failed reports whether any result failed.
+func Failed(results []Result) bool {
+	return slices.ContainsFunc(results, func(r Result) bool { return r.Status == Fail })
+}
+
+// Vendors are the vendors the suite knows, in the usual order.
+func Vendors() []string { return slices.Clone(specs.Vendors) }
+
+// Checks returns the checks Run performs for vendor, in order (nil for an
+// unknown vendor).
+func Checks(vendor string) []string {
+	d := definition(vendor)
+	if d == nil {
+		return nil
+	}
+	return slices.Clone(d.checks)
+}
+
+// Missing returns the VENDORKIT_* variables that are unset or empty and
+// that the suite needs for vendor: with them set, Run checks that
+// deployment. For iOFFICE the headless login's USERNAME and PASSWORD are
+// required (the client alone could do without them, through a browser).
+// lookup nil means os.LookupEnv. An unknown vendor returns nil.
+func Missing(vendor string, lookup func(string) (string, bool)) []string {
+	d := definition(vendor)
+	if d == nil {
+		return nil
+	}
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var out []string
+	for _, f := range d.required {
+		name := envName(vendor, f)
+		if v, ok := lookup(name); !ok || v == "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func envName(vendor, field string) string {
+	return "VENDORKIT_" + strings.ToUpper(vendor) + "_" + field
+}
+
+// Run checks one vendor deployment and returns one Result per check, in
+// the order of Checks(t.Vendor). It never panics on a misbehaving server
+// and touches only tokens it obtained itself. A vendor whose variables are
+// missing gives a skip for every check, naming the variables; an unknown
+// vendor a single failed result.
+func Run(ctx context.Context, t Target) []Result {
+	d := definition(t.Vendor)
+	if d == nil {
+		return []Result{{Vendor: t.Vendor, Check: "config", Status: Fail,
+			Expected: "one of " + strings.Join(Vendors(), ", "), Got: fmt.Sprintf("%q", t.Vendor),
+			Message: fmt.Sprintf("unknown vendor: expected one of %s, got %q", strings.Join(Vendors(), ", "), t.Vendor)}}
+	}
+	if t.Lookup == nil {
+		t.Lookup = os.LookupEnv
+	}
+	if t.Timeout <= 0 {
+		t.Timeout = DefaultTimeout
+	}
+	if missing := Missing(d.name, t.Lookup); len(missing) > 0 {
+		msg := "not configured: set " + strings.Join(missing, ", ") + " to run the " + d.name + " checks"
+		out := make([]Result, 0, len(d.checks))
+		for _, c := range d.checks {
+			out = append(out, Result{Vendor: d.name, Check: c, Status: Skip, Operation: "", Message: msg})
+		}
+		return out
+	}
+	r := newRunner(ctx, t, d)
+	defer r.close()
+	for _, name := range d.checks {
+		r.run(name)
+	}
+	return r.finish()
+}
+
+// scrubResults replaces every secret the suite knows of in every string,
+// once all of them are known (a token seen in a later check may have been
+// quoted by an earlier one's error). It replaces the values only, like the
+// secrets argument of auth.Scrub: what came from the wire (body excerpts,
+// kin's reasons) already went through auth.Scrub's patterns, and the
+// clients' errors through auth.SafeErrorString, whereas the patterns
+// applied to whole messages would blank out the word after every
+// "token:" ("bss token: HTTP 400" is how an *auth.Error prints).
+func scrubResults(results []Result, secrets []string) []Result {
+	scrub := func(s string) string {
+		for _, sec := range secrets {
+			if sec != "" {
+				s = strings.ReplaceAll(s, sec, "REDACTED")
+			}
+		}
+		return s
+	}
+	for i := range results {
+		r := &results[i]
+		r.Operation = scrub(r.Operation)
+		r.Expected = scrub(r.Expected)
+		r.Got = scrub(r.Got)
+		r.Message = scrub(r.Message)
+	}
+	return results
+}
+
+// httpClientOf returns the HTTP client the options configure (nil: none).
+func httpClientOf(opts []client.Option) *http.Client {
+	return client.Collect(opts...).HTTPClient
+}

@@ -56,13 +56,7 @@ did, 2 on a usage error. --junit FILE also writes JUnit XML for CI.`,
   vendorkit contract --vendor ioffice -v
   vendorkit contract --live --vendor all --junit contract.xml
   VENDORKIT_CONTRACT=live vendorkit contract --vendor decisiv --insecure-http`,
-		// cobra.NoArgs's error is not a usage error (exit 1): say it here.
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usagef("contract takes no arguments (got %q); use --vendor", args[0])
-			}
-			return nil
-		},
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runContract(cmd.Context(), g, f)
 		},

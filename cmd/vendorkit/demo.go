@@ -34,7 +34,7 @@ sandbox's token endpoints received, as the server saw them. The exit status
 is 0 only if every step passed.`,
 		Example: `  go run ./cmd/vendorkit demo
   go run ./cmd/vendorkit demo -v`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g)
 		},

@@ -253,6 +253,16 @@ func TestErrors(t *testing.T) {
 			t.Errorf("exit %d %q", r.code, r.stderr)
 		}
 	})
+	t.Run("stray argument", func(t *testing.T) {
+		if r := vk(t, "", "revoke", "--vendor", "ioffice", "extra"); r.code != exitUsage {
+			t.Errorf("exit %d %q", r.code, r.stderr)
+		}
+	})
+	t.Run("unknown command", func(t *testing.T) {
+		if r := vk(t, "", "frobnicate"); r.code != exitUsage || !strings.Contains(r.stderr, "unknown command") {
+			t.Errorf("exit %d %q", r.code, r.stderr)
+		}
+	})
 	t.Run("unknown flag", func(t *testing.T) {
 		if r := vk(t, "", "token", "--nope"); r.code != exitUsage {
 			t.Errorf("exit %d %q", r.code, r.stderr)

@@ -22,7 +22,7 @@ got, through the vendor's revoke endpoint (iOFFICE: POST
 /external/api/oauth2/revoke with x-token). For scripts that must not leave
 tokens behind. Vendors without a revoke endpoint are a usage error.`,
 		Example: `  vendorkit revoke --vendor ioffice`,
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {

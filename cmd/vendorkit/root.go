@@ -33,9 +33,18 @@ Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
 		Example: `  go run ./cmd/vendorkit demo
   vendorkit token --vendor bss
   vendorkit do --vendor bss GET /api/accounts/1
-  eval "$(vendorkit sandbox --exports-only &)"`,
+  vendorkit sandbox --exports-only > sandbox.env &   # fake vendors on loopback
+  . ./sandbox.env && vendorkit contract --live`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// An unknown subcommand is a usage error, not a failed command.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q for %q; see 'vendorkit --help'", args[0], cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -51,6 +60,14 @@ Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
 		newContractCommand(g),
 	)
 	return root
+}
+
+// noArgs is cobra.NoArgs with the usage exit code.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
 }
 
 // oneLine folds an error message onto one line for stderr.

@@ -28,7 +28,7 @@ are not secrets anywhere else.`,
   vendorkit sandbox --addr 127.0.0.1
   # in another shell, after pasting the exports:
   vendorkit token --vendor bss`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			host, err := listenHost(addr)

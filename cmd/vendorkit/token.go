@@ -24,7 +24,7 @@ is printed only with --show-refresh.`,
 		Example: `  vendorkit token --vendor bss
   vendorkit token --vendor ioffice --json --show-refresh
   vendorkit token --vendor decisiv --base-url https://api.staging.decisiv.net`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {

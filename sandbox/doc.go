@@ -34,9 +34,10 @@
 //     misplaced credential (Basic, Bearer, x-access-token / access_token)
 //     is a 401 in the vendor's shape; anything else the spec forbids is a
 //     400 {"error":"invalid_request","error_description":"<kin message>"}.
-//     Body decoders for application/xml (Decisiv) and text/html (iOFFICE's
-//     login page), which kin lacks, are registered once, globally, so
-//     responses can be validated in the same process too.
+//     Routing (by path, under the vendor's prefix) and the body decoders
+//     for application/xml (Decisiv) and text/html (iOFFICE's login page),
+//     which kin lacks, come from specs/validate.go, shared with the
+//     contract suite.
 //  4. The vendor's generated strict server, whose handlers get the raw
 //     *http.Request through the context (rawRequest) for what the
 //     RequestObject does not carry: Basic credentials, Accept,

@@ -157,7 +157,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	if opts.Clock != nil {
 		clock = opts.Clock.Now
 	}
-	registerBodyDecoders()
+	specs.RegisterBodyDecoders()
 
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Sandbox{cancel: cancel, stop: make(chan struct{}), watcher: make(chan struct{})}

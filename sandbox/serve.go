@@ -64,7 +64,7 @@ func (v *Vendor) serve(w http.ResponseWriter, r *http.Request) {
 	route, pathParams, err := v.val.router.FindRoute(r)
 	if err != nil {
 		status := http.StatusNotFound
-		if errors.Is(err, routers.ErrMethodNotAllowed) || err.Error() == routers.ErrMethodNotAllowed.Error() {
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			status = http.StatusMethodNotAllowed
 		}
 		v.parts.fail(status, "invalid_request", err.Error()).write(w)

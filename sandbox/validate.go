@@ -2,20 +2,16 @@ package sandbox
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/vendorkit/vendorkit/specs"
 )
@@ -24,7 +20,7 @@ import (
 // built once per vendor per process and only read afterwards, so every
 // Sandbox shares it.
 type validator struct {
-	router routers.Router
+	router *specs.Router
 	opts   *openapi3filter.Options
 	// presence lists, per operationId, the non-credential security schemes
 	// whose header the middleware requires after validation.
@@ -52,21 +48,13 @@ func validatorFor(d vendorDef) (*validator, error) {
 }
 
 func newValidator(name, prefix string, nonCredential []string) (*validator, error) {
-	doc, err := specs.Load(name)
+	// Route by path only (the specs' servers name the vendors' real hosts),
+	// under the vendor's path prefix.
+	router, err := specs.NewRouter(name, prefix)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	// Route by path only: the specs' servers name the vendors' real hosts,
-	// which kin's router would otherwise try to match. A relative server
-	// URL makes the legacy router match the path prefix alone.
-	doc.Servers = openapi3.Servers{{URL: prefix}}
-	if prefix == "" {
-		doc.Servers = nil
-	}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: %s: %w", name, err)
-	}
+	doc := router.Doc()
 	val := &validator{
 		router: router,
 		opts: &openapi3filter.Options{
@@ -202,114 +190,4 @@ func (v *Vendor) rejectInvalid(w http.ResponseWriter, err error) {
 		return
 	}
 	v.parts.fail(http.StatusBadRequest, "invalid_request", err.Error()).write(w)
-}
-
-var xmlOnce sync.Once
-
-// registerBodyDecoders teaches openapi3filter to decode application/xml
-// (Decisiv's token response) and text/html (iOFFICE's login page) bodies,
-// for the sandbox and for anyone who validates responses in the same
-// process: kin has neither. Registration is global, hence once.
-func registerBodyDecoders() {
-	xmlOnce.Do(func() {
-		openapi3filter.RegisterBodyDecoder("application/xml", xmlBodyDecoder)
-		if openapi3filter.RegisteredBodyDecoder("text/html") == nil {
-			openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-		}
-	})
-}
-
-// xmlBodyDecoder turns an XML document into the map a JSON schema can
-// check: child elements become properties (text converted to the
-// property's type), repeated elements arrays. When the schema names the
-// root element and namespace (`xml:`), a different root is an error.
-func xmlBodyDecoder(body io.Reader, _ http.Header, schema *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
-	dec := xml.NewDecoder(body)
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if x := schema.Value.XML; x != nil {
-			if x.Name != "" && start.Name.Local != x.Name || x.Namespace != "" && start.Name.Space != x.Namespace {
-				return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat,
-					Reason: fmt.Sprintf("root element {%s}%s, want {%s}%s", start.Name.Space, start.Name.Local, x.Namespace, x.Name)}
-			}
-		}
-		v, err := xmlElement(dec, schema)
-		if err != nil {
-			return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}
-		}
-		return v, nil
-	}
-}
-
-// xmlElement decodes the element whose start tag was just read.
-func xmlElement(dec *xml.Decoder, schema *openapi3.SchemaRef) (any, error) {
-	var text strings.Builder
-	var obj map[string]any
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			text.Write(t)
-		case xml.StartElement:
-			var prop *openapi3.SchemaRef
-			if schema != nil && schema.Value != nil {
-				prop = schema.Value.Properties[t.Name.Local]
-			}
-			child, err := xmlElement(dec, prop)
-			if err != nil {
-				return nil, err
-			}
-			if obj == nil {
-				obj = map[string]any{}
-			}
-			switch prev := obj[t.Name.Local].(type) {
-			case nil:
-				obj[t.Name.Local] = child
-			case []any:
-				obj[t.Name.Local] = append(prev, child)
-			default:
-				obj[t.Name.Local] = []any{prev, child}
-			}
-		case xml.EndElement:
-			if obj != nil {
-				return obj, nil
-			}
-			return xmlScalar(strings.TrimSpace(text.String()), schema), nil
-		}
-	}
-}
-
-// xmlScalar converts element text to the schema's primitive type.
-func xmlScalar(s string, schema *openapi3.SchemaRef) any {
-	if schema == nil || schema.Value == nil || schema.Value.Type == nil {
-		return s
-	}
-	t := schema.Value.Type
-	switch {
-	case t.Is("integer"):
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return n
-		}
-	case t.Is("number"):
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-	case t.Is("boolean"):
-		if b, err := strconv.ParseBool(s); err == nil {
-			return b
-		}
-	case t.Is("object"):
-		return map[string]any{}
-	}
-	return s
 }

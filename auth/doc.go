@@ -53,12 +53,23 @@
 //
 // # HTTP stack
 //
-// NewHTTPClient returns an *http.Client whose transport runs each call
-// through a per-call retryablehttp.Client (cheap: a struct) whose hooks
-// close over the call's state. This replaces the context-carried state
-// sketched in the design: retryablehttp's Backoff gets no context and no
-// response on connection errors, so a closure is the only reliable place
-// for the state.
+// NewHTTPClient returns an *http.Client whose transport keeps each call's
+// state in a call object with its own retryablehttp.Client, whose hooks
+// are method values bound to that object. This replaces the
+// context-carried state sketched in the design: retryablehttp's Backoff
+// gets no context and no response on connection errors, so the hooks'
+// receiver is the only reliable place for the state. Call objects are
+// pooled (sync.Pool), so the hooks are bound once per object, not per
+// request.
+//
+// The first attempt of a call goes straight to the base transport and
+// through the same CheckRetry; a call that must be retried continues in
+// retryablehttp's loop (drain, backoff, PrepareRetry, the remaining
+// budget), and one that fails takes retryablehttp's give-up path
+// (ErrorHandler, idle connections closed). A call that succeeds at once,
+// nearly all of them, so costs one request copy and no second
+// http.Client.Do. Debug log arguments are built only when debug logging
+// is enabled. bench/ and BENCHMARKS.md measure the result.
 //
 //   - Editors run once per call, so PrepareRetry re-signs every retry with
 //     the Source's current token, but only a request that carried our
@@ -138,4 +149,6 @@
 //   - HTTPOptions.RetryMax < 0 means no transient retries (0 is the default 3).
 //   - SourceOptions.RefreshBackoff defaults to 30 s plus up to 20% jitter.
 //   - Stats.FailedRefreshes counts every failed fetch (background or not).
+//   - Added Stats.Waits: Token calls that found no usable token and waited
+//     for a fetch (the calls a token endpoint's latency reached).
 package auth

@@ -9,9 +9,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -85,52 +87,58 @@ func NewHTTPClient(opts HTTPOptions) *http.Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	t.calls.New = t.newCall
 	return &http.Client{Transport: t, CheckRedirect: t.checkRedirect}
 }
 
 type transport struct {
 	opts  HTTPOptions
 	inner *http.Client
+	// calls recycles the per-call state: a call with its retryablehttp
+	// Client and Request, whose hooks are bound to it once, when it is
+	// created (see newCall).
+	calls sync.Pool
 }
 
-// RoundTrip checks the transport, then runs one call through a per-call
-// retryablehttp.Client whose hooks close over the call's state.
+// debug reports whether debug logging is on, so that the hot path builds
+// no log arguments (RedactURL allocates) for a logger that drops them.
+func (t *transport) debug() bool {
+	return t.opts.Logger.Enabled(context.Background(), slog.LevelDebug)
+}
+
+// RoundTrip checks the transport, then runs one call (call.do): the first
+// attempt directly, any retry through a retryablehttp.Client whose hooks
+// are bound to the call's state.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := t.checkInsecure(req.URL); err != nil {
 		closeBody(req)
 		return nil, err
 	}
-	ctx := req.Context()
-	r2 := req.Clone(ctx)
-	rr := &retryablehttp.Request{Request: r2}
+	// A shallow copy, not req.Clone: r2 shares req's Header map and URL,
+	// which nothing below modifies in place. Every write makes its own
+	// copy first: prepareRetry clones Header and URL before re-signing,
+	// retryablehttp copies the Request before each retry, net/http forks
+	// the request before changing it. Only r2's own fields are set here.
+	r2 := new(http.Request)
+	*r2 = *req
+	c := t.calls.Get().(*call)
+	c.start(idempotent(req))
+	defer t.release(c)
+	c.rr.Request = r2
 	if req.Body != nil && req.Body != http.NoBody {
 		buf, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
 			return nil, err
 		}
-		if err := rr.SetBody(buf); err != nil {
+		if err := c.rr.SetBody(buf); err != nil {
 			return nil, err
 		}
 	} else {
 		r2.Body, r2.GetBody, r2.ContentLength = nil, nil, 0
 	}
 
-	c := &call{t: t, idempotent: idempotent(req)}
-	rc := &retryablehttp.Client{
-		HTTPClient:   t.inner,
-		Logger:       nil, // we log through slog with redacted URLs
-		RetryWaitMin: t.opts.RetryWaitMin,
-		RetryWaitMax: t.opts.RetryWaitMax,
-		// Our CheckRetry enforces RetryMax for transient failures; the one
-		// re-auth retry comes on top.
-		RetryMax:     t.opts.RetryMax + 1,
-		CheckRetry:   c.checkRetry,
-		Backoff:      c.backoffFn,
-		PrepareRetry: c.prepareRetry,
-		ErrorHandler: c.errorHandler,
-	}
-	resp, err := rc.Do(rr)
+	resp, err := c.do()
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +159,113 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// do runs the call's attempts. The first one goes straight to the base
+// transport and through checkRetry; only a call that must be retried or
+// has failed continues in retryablehttp, with the same hooks, budget and
+// behaviour as if its loop had run from the start. This saves, on every
+// call that succeeds at once, a second http.Client.Do (redirect
+// bookkeeping and a copy of the headers the inner client discards:
+// redirects are returned as they are) and retryablehttp's loop.
+func (c *call) do() (*http.Response, error) {
+	t := c.t
+	r := c.rr.Request
+	ctx := r.Context()
+	if r.GetBody != nil {
+		// The request has a body (RoundTrip cleared GetBody otherwise) and
+		// SetBody made it replayable: this attempt reads a fresh copy, as
+		// retryablehttp does before each attempt.
+		body, err := r.GetBody()
+		if err != nil {
+			t.inner.CloseIdleConnections()
+			return nil, err
+		}
+		r.Body = body
+	}
+	resp, doErr := t.opts.Base.RoundTrip(r)
+	if doErr == nil && resp == nil {
+		doErr = errors.New("vendorkit: http: RoundTripper returned a nil *Response with a nil error")
+	}
+	if doErr != nil {
+		resp = nil
+	} else if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	retry, checkErr := c.checkRetry(ctx, resp, doErr)
+	if !retry {
+		if doErr == nil && checkErr == nil {
+			return resp, nil
+		}
+		// retryablehttp's give-up path: close idle connections and let
+		// errorHandler decide.
+		t.inner.CloseIdleConnections()
+		err := doErr
+		if checkErr != nil {
+			err = checkErr
+		}
+		return c.errorHandler(resp, err, 1)
+	}
+	// What retryablehttp does between two attempts: drain the response so
+	// the connection is reused, wait (the context can end the wait), copy
+	// the request shallowly, PrepareRetry.
+	if doErr == nil {
+		drain(resp.Body)
+	}
+	if err := sleepCtx(ctx, c.wait); err != nil {
+		t.inner.CloseIdleConnections()
+		return nil, err
+	}
+	next := *r
+	c.rr.Request = &next
+	if err := c.prepareRetry(c.rr.Request); err != nil {
+		t.inner.CloseIdleConnections()
+		return c.errorHandler(resp, err, 1)
+	}
+	// The rest in retryablehttp's loop, one attempt of the budget spent.
+	c.rc.RetryMax = t.opts.RetryMax
+	return c.rc.Do(&c.rr)
+}
+
+// sleepCtx waits d, or until ctx ends (its error is returned).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// newCall is the pool's constructor: a call and its retryablehttp.Client,
+// whose hooks are method values bound to that call, built once per pooled
+// object instead of once per request.
+func (t *transport) newCall() any {
+	c := &call{t: t}
+	c.rc = retryablehttp.Client{
+		HTTPClient:   t.inner,
+		Logger:       nil, // we log through slog with redacted URLs
+		RetryWaitMin: t.opts.RetryWaitMin,
+		RetryWaitMax: t.opts.RetryWaitMax,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.backoffFn,
+		PrepareRetry: c.prepareRetry,
+		ErrorHandler: c.errorHandler,
+	}
+	return c
+}
+
+// release returns c to the pool once retryablehttp's Do has returned: Do
+// is synchronous and keeps no reference to its Client or Request, and the
+// response refers to neither.
+func (t *transport) release(c *call) {
+	c.rr = retryablehttp.Request{}
+	t.calls.Put(c)
+}
+
 func closeBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
@@ -168,8 +283,10 @@ func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	// netip parses without allocating (net.ParseIP returns a slice); zones
+	// are refused, as net.ParseIP refuses them.
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
 }
 
 // idempotent: RFC 9110 idempotent methods, or a request carrying an
@@ -230,7 +347,8 @@ func portOf(u *url.URL) string {
 }
 
 // call is the per-call retry state; one goroutine (retryablehttp's Do loop)
-// touches it, so no locking.
+// touches it, so no locking. Calls are pooled (transport.calls): start
+// resets the state, rc's hooks stay bound to the call.
 type call struct {
 	t          *transport
 	idempotent bool
@@ -238,6 +356,16 @@ type call struct {
 	transient  int
 	wait       time.Duration
 	attempts   int
+
+	rc retryablehttp.Client
+	rr retryablehttp.Request
+}
+
+func (c *call) start(idempotent bool) {
+	c.idempotent, c.reauthed, c.transient, c.wait, c.attempts = idempotent, false, 0, 0, 0
+	// Our CheckRetry enforces RetryMax for transient failures; the one
+	// re-auth retry comes on top. (do lowers it when it hands over.)
+	c.rc.RetryMax = c.t.opts.RetryMax + 1
 }
 
 func (c *call) isReauth(status int) bool {
@@ -258,16 +386,20 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	}
 	if err != nil {
 		safe := c.safeToRetryError(err)
-		o.Logger.Debug("vendorkit: request failed", "vendor", o.Vendor, "attempt", c.attempts,
-			"retry", safe && c.transient < o.RetryMax, "error", SafeErrorString(err))
+		if c.t.debug() {
+			o.Logger.Debug("vendorkit: request failed", "vendor", o.Vendor, "attempt", c.attempts,
+				"retry", safe && c.transient < o.RetryMax, "error", SafeErrorString(err))
+		}
 		if !safe {
 			return false, nil
 		}
 		return c.transientRetry(ctx, nil), nil
 	}
 	req := resp.Request
-	o.Logger.Debug("vendorkit: response", "vendor", o.Vendor, "method", req.Method,
-		"url", RedactURL(req.URL), "status", resp.StatusCode, "attempt", c.attempts)
+	if c.t.debug() {
+		o.Logger.Debug("vendorkit: response", "vendor", o.Vendor, "method", req.Method,
+			"url", RedactURL(req.URL), "status", resp.StatusCode, "attempt", c.attempts)
+	}
 
 	if src := o.Source; src != nil && c.isReauth(resp.StatusCode) {
 		cred := o.Placement.From(req)

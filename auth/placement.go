@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // Location says where a Placement puts the token.
@@ -144,15 +145,33 @@ func getQueryParam(raw, name string) string {
 // it is assignable to any generated package's RequestEditorFn) that puts
 // src's current token at p.
 func Editor(src *Source, p Placement) func(ctx context.Context, req *http.Request) error {
+	// For a header placement the value (prefix + token) is built once per
+	// token, not once per request.
+	var last atomic.Pointer[headerValue]
 	return func(ctx context.Context, req *http.Request) error {
 		t, err := src.Token(ctx)
 		if err != nil {
 			return err
 		}
-		p.Apply(req, t.AccessToken)
+		if p.In != InHeader || p.Name == "" {
+			p.Apply(req, t.AccessToken)
+			return nil
+		}
+		hv := last.Load()
+		if hv == nil || hv.token != t.AccessToken {
+			hv = &headerValue{token: t.AccessToken, value: p.Prefix + t.AccessToken}
+			last.Store(hv)
+		}
+		if req.Header == nil {
+			req.Header = make(http.Header)
+		}
+		req.Header.Set(p.Name, hv.value)
 		return nil
 	}
 }
+
+// headerValue is Editor's cached header value for one access token.
+type headerValue struct{ token, value string }
 
 // SetHeader returns a RequestEditorFn that sets a static header such as
 // X-Api-Version or Accept.

@@ -39,6 +39,11 @@ type Stats struct {
 	Invalidations       uint64 // successful compare-and-invalidates
 	BackgroundRefreshes uint64 // early refreshes started in the background
 	FailedRefreshes     uint64 // fetch attempts (background or not) that ended in an error
+	// Waits counts Token calls that found no usable token (missing,
+	// expired or invalidated) and waited for a fetch: the calls a token
+	// endpoint's latency reached. A stale token returned while a
+	// background refresh runs is not a wait.
+	Waits uint64
 }
 
 const (
@@ -78,7 +83,7 @@ type Source struct {
 	bgNotUntil atomic.Int64 // unix nanos; no background refresh before
 
 	stats struct {
-		fetches, refreshes, invalidations, background, failed atomic.Uint64
+		fetches, refreshes, invalidations, background, failed, waits atomic.Uint64
 	}
 
 	mu     sync.Mutex // guards closed and wg.Add; never held during a fetch
@@ -147,6 +152,7 @@ func (s *Source) wait(ctx context.Context) (*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	s.stats.waits.Add(1)
 	ch := s.group.DoChan(flightKey, s.flightFunc(ctx))
 	select {
 	case r := <-ch:
@@ -261,6 +267,7 @@ func (s *Source) Stats() Stats {
 		Invalidations:       s.stats.invalidations.Load(),
 		BackgroundRefreshes: s.stats.background.Load(),
 		FailedRefreshes:     s.stats.failed.Load(),
+		Waits:               s.stats.waits.Load(),
 	}
 }
 

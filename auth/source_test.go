@@ -632,3 +632,53 @@ func TestWarmStartFromStore(t *testing.T) {
 		t.Fatalf("tokens %d refreshes %d", ff.tokens.Load(), ff.refreshes.Load())
 	}
 }
+
+// Stats.Waits counts the Token calls that had to wait for a fetch: a cold
+// cache, an invalidated token, an expired one; never a fresh or stale
+// token (the stale window's point is that nobody waits).
+func TestStatsWaits(t *testing.T) {
+	clock := newFakeClock()
+	gate := make(chan struct{})
+	ff := &fakeFlow{clock: clock, life: 100 * time.Second}
+	src := newTestSource(t, primaryOnly{ff}, SourceOptions{Clock: clock, StaleWindow: 20 * time.Second})
+	ctx := context.Background()
+	waits := func() uint64 { return src.Stats().Waits }
+
+	first, err := src.Token(ctx) // cold
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := waits(); w != 1 {
+		t.Fatalf("after cold fetch: waits = %d, want 1", w)
+	}
+	clock.Advance(50 * time.Second) // fresh
+	src.Token(ctx)
+	ff.tokenFn = func(context.Context) (*Token, error) { <-gate; return ff.mint("bg"), nil }
+	clock.Advance(35 * time.Second) // stale: returned at once, refresh in the background
+	if tok, _ := src.Token(ctx); tok != first {
+		t.Fatal("stale token not returned")
+	}
+	if w := waits(); w != 1 {
+		t.Fatalf("fresh and stale calls: waits = %d, want 1", w)
+	}
+	close(gate)
+	eventually(t, "background refresh", func() bool {
+		tok, _ := src.Token(ctx)
+		return tok != first
+	})
+	if w := waits(); w != 1 {
+		t.Fatalf("after background refresh: waits = %d, want 1", w)
+	}
+	ff.tokenFn = nil
+	cur, _ := src.Token(ctx)
+	src.Invalidate(cur.AccessToken)
+	src.Token(ctx)
+	if w := waits(); w != 2 {
+		t.Fatalf("after invalidate: waits = %d, want 2", w)
+	}
+	clock.Advance(200 * time.Second) // expired
+	src.Token(ctx)
+	if w := waits(); w != 3 {
+		t.Fatalf("after expiry: waits = %d, want 3", w)
+	}
+}

@@ -18,13 +18,13 @@ func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 }
 
-// The HTTP stack's steady-state cost over a plain http.Client, in
-// allocations per successful call: the one shallow request copy in
-// RoundTrip. This pins what bench/ measured (BENCHMARKS.md): no per-call
-// retryablehttp.Client or hook closures (pooled), no req.Clone, no second
-// http.Client.Do on a first-attempt success, no debug log arguments built
-// for a discarding logger, and the Editor's header value built once per
-// token.
+// The HTTP stack's steady-state cost over a plain http.Client with a
+// static header, in allocations per successful bodiless call: none. This
+// pins what bench/ measured (BENCHMARKS.md): no per-call
+// retryablehttp.Client or hook closures (pooled), no request copy, no
+// second http.Client.Do on a first-attempt success, no debug log
+// arguments built for a discarding logger, and the Editor's header value
+// built once per token.
 func TestHTTPClientAllocsOverPlainClient(t *testing.T) {
 	clock := newFakeClock()
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
@@ -55,7 +55,7 @@ func TestHTTPClientAllocsOverPlainClient(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if extra := stack - plain; extra > 1 {
-		t.Errorf("NewHTTPClient + Editor: %v allocs per call, plain http.Client with a static header: %v; want at most 1 more", stack, plain)
+	if extra := stack - plain; extra > 0 {
+		t.Errorf("NewHTTPClient + Editor: %v allocs per call, plain http.Client with a static header: %v; want no more", stack, plain)
 	}
 }

@@ -114,18 +114,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	// A shallow copy, not req.Clone: r2 shares req's Header map and URL,
-	// which nothing below modifies in place. Every write makes its own
-	// copy first: prepareRetry clones Header and URL before re-signing,
-	// retryablehttp copies the Request before each retry, net/http forks
-	// the request before changing it. Only r2's own fields are set here.
-	r2 := new(http.Request)
-	*r2 = *req
+	// No req.Clone. A request without a body (what http.NewRequest makes of
+	// a GET, as generated clients do) is sent as it is: nothing on the
+	// first attempt writes to it, and a retry works on a copy (do). A
+	// request with body fields gets a shallow copy whose body fields are
+	// ours to set; it shares req's Header map and URL, which nothing
+	// modifies in place either: prepareRetry clones both before re-signing,
+	// retryablehttp copies the Request before each retry, net/http forks a
+	// request before changing it.
+	r2 := req
 	c := t.calls.Get().(*call)
 	c.start(idempotent(req))
 	defer t.release(c)
-	c.rr.Request = r2
-	if req.Body != nil && req.Body != http.NoBody {
+	switch {
+	case req.Body != nil && req.Body != http.NoBody:
+		r2 = new(http.Request)
+		*r2 = *req
+		c.rr.Request = r2
 		buf, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
@@ -134,9 +139,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := c.rr.SetBody(buf); err != nil {
 			return nil, err
 		}
-	} else {
+	case req.Body != nil || req.GetBody != nil || req.ContentLength != 0:
+		r2 = new(http.Request)
+		*r2 = *req
 		r2.Body, r2.GetBody, r2.ContentLength = nil, nil, 0
 	}
+	c.rr.Request = r2
 
 	resp, err := c.do()
 	if err != nil {

@@ -591,3 +591,61 @@ func minInt(a, b int) int {
 	}
 	return b
 }
+
+// RoundTrip sends a bodiless request as it is (no copy) and a request with
+// a body through a shallow copy: neither the caller's request, its Header
+// map nor its URL is modified, also when a 401 makes the call re-sign and
+// retry and a 503 makes it retry again, and the body is replayed intact.
+func TestRoundTripLeavesRequestUntouched(t *testing.T) {
+	clock := newFakeClock()
+	ff := &fakeFlow{clock: clock, life: time.Hour}
+	src := newTestSource(t, ff, SourceOptions{Clock: clock})
+	var n atomic.Int32
+	var bodies sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies.Store(n.Load(), string(b))
+		switch n.Add(1) % 3 {
+		case 1:
+			w.WriteHeader(http.StatusUnauthorized) // re-auth: invalidate, re-sign, retry
+		case 2:
+			w.WriteHeader(http.StatusServiceUnavailable) // transient retry
+		}
+	}))
+	defer srv.Close()
+	c, edit := apiClient(t, src, Bearer(), nil)
+	for _, method := range []string{"GET", "PUT"} {
+		var body io.Reader
+		if method == "PUT" {
+			body = strings.NewReader("payload")
+		}
+		req, err := http.NewRequest(method, srv.URL+"/x?a=1", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := edit(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		hdr, u := req.Header, req.URL
+		before, rawURL := fmt.Sprint(req.Header), req.URL.String()
+		resp, err := c.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", method, resp, err)
+		}
+		resp.Body.Close()
+		if fmt.Sprint(req.Header) != before || req.URL.String() != rawURL {
+			t.Errorf("%s: request modified: header %v (was %v), URL %s (was %s)", method, req.Header, before, req.URL, rawURL)
+		}
+		if fmt.Sprintf("%p", req.Header) != fmt.Sprintf("%p", hdr) || req.URL != u {
+			t.Errorf("%s: request's Header or URL replaced", method)
+		}
+	}
+	if n.Load() != 6 {
+		t.Fatalf("server saw %d requests, want 3 per call", n.Load())
+	}
+	for i := int32(3); i < 6; i++ {
+		if b, _ := bodies.Load(i); b != "payload" {
+			t.Errorf("PUT attempt %d sent body %q", i-2, b)
+		}
+	}
+}

@@ -77,7 +77,8 @@ func (e *Error) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(SafeErrorString(e.Err))
+		// The sentinels say "vendorkit: " too; say it once.
+		b.WriteString(strings.TrimPrefix(SafeErrorString(e.Err), "vendorkit: "))
 	}
 	return b.String()
 }
@@ -182,8 +183,9 @@ var (
 	scrubJSON = regexp.MustCompile(`(?i)("(?:` + credentialKeys + `)"\s*:\s*")(?:[^"\\]|\\.)*"`)
 	// access_token=value (forms, queries, k=v logs)
 	scrubForm = regexp.MustCompile(`(?i)\b((?:` + credentialKeys + `)=)[^&\s"',;]+`)
-	// X-Access-Token: value / Authorization: value (header dumps)
-	scrubHeader = regexp.MustCompile(`(?im)\b((?:` + credentialKeys + `):[ \t]*)[^\s"',;]+(?:[ \t]+[^\s"',;]+)?`)
+	// X-Access-Token: value / Authorization: value (header dumps: at the
+	// start of a line, so prose such as "bss token: HTTP 400" is left alone)
+	scrubHeader = regexp.MustCompile(`(?im)^([ \t]*(?:` + credentialKeys + `):[ \t]*)[^\s"',;]+(?:[ \t]+[^\s"',;]+)?`)
 	// Bearer xxx, Basic xxx
 	scrubScheme = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*`)
 )

@@ -463,3 +463,22 @@ func TestAmbiguousRefreshNotReplayed(t *testing.T) {
 		t.Fatalf("an ambiguous failure must not fall back to the primary grant: %+v", st)
 	}
 }
+
+// An *Error says "vendorkit:" once, and scrubbing it again (as
+// SafeErrorString does for a wrapped *Error) leaves its text intact.
+func TestErrorTextSurvivesRescrubbing(t *testing.T) {
+	e := &Error{Vendor: "bss", Op: "token", Err: ErrMalformedResponse}
+	if got, want := e.Error(), "vendorkit: bss token: malformed token response"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	wrapped := fmt.Errorf("calling BSS: %w", &Error{Vendor: "bss", Op: "token", StatusCode: 400, Code: "invalid_grant"})
+	if got, want := SafeErrorString(wrapped), "calling BSS: vendorkit: bss token: HTTP 400: invalid_grant"; got != want {
+		t.Errorf("SafeErrorString = %q, want %q", got, want)
+	}
+	// Header dumps are still scrubbed, at the start of any line.
+	dump := "GET /x HTTP/1.1\nx-access-token: s3cr3tvalue\nAuthorization: Bearer abcdefgh12345678"
+	got := Scrub(dump)
+	if strings.Contains(got, "s3cr3tvalue") || strings.Contains(got, "abcdefgh12345678") {
+		t.Errorf("header dump not scrubbed: %q", got)
+	}
+}

@@ -294,8 +294,9 @@ type revoker interface {
 	Revoke(ctx context.Context) error
 }
 
-// checkRevoke (iOFFICE): Revoke succeeds and the revoked access token then
-// gets 401 on the sample resource.
+// checkRevoke (iOFFICE): Revoke succeeds with one x-token POST per token,
+// the revoked access token then gets 401 on the sample resource, and the
+// revoked refresh token is refused by the token endpoint.
 func (r *runner) checkRevoke(ctx context.Context) Result {
 	op := r.label("revokeToken")
 	if res, ok := r.noToken(op); ok {
@@ -321,8 +322,12 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	if err != nil {
 		return failure(op, "revoke of the suite's own access token", "HTTP 200", errString(err))
 	}
-	if n := len(r.okOps(exs, []string{"revokeToken"})); n != 1 {
-		return failure(op, "revoke of the suite's own access token", "one successful POST with x-token", fmt.Sprintf("%d", n))
+	want := 1 // the access token, then the refresh token if there is one
+	if tok.RefreshToken != "" {
+		want = 2
+	}
+	if n := len(r.okOps(exs, []string{"revokeToken"})); n != want {
+		return failure(op, "revoke of the suite's own tokens", fmt.Sprintf("%d successful POSTs with x-token (access, refresh token)", want), fmt.Sprintf("%d", n))
 	}
 
 	resOp := r.label(r.d.resourceOp)
@@ -341,7 +346,32 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	case status != http.StatusUnauthorized:
 		return failure(resOp, what, "HTTP 401", statusOf(status, exs))
 	}
-	return pass(op, "revoked with x-token; the revoked access token now gets HTTP 401")
+	if tok.RefreshToken == "" {
+		return pass(op, "revoked with x-token; the revoked access token now gets HTTP 401")
+	}
+
+	// The revoked refresh token must not mint new tokens either.
+	tokOp := r.label("requestToken")
+	mark = r.rec.mark()
+	status, err = r.iofficeRefresh(ctx, tok.RefreshToken)
+	exs = r.rec.since(mark)
+	if status == http.StatusOK && len(exs) > 0 {
+		last := exs[len(exs)-1]
+		r.cleanup = append(r.cleanup, bodyField(last.respBody, "access_token"), bodyField(last.respBody, "refresh_token"))
+	}
+	if res := r.validateAll(ctx, exs); res != nil {
+		return *res
+	}
+	what = "refresh with the revoked refresh token"
+	switch {
+	case err != nil:
+		return failure(tokOp, what, "HTTP 400 or 401 (refused)", errString(err))
+	case status == http.StatusOK:
+		return failure(tokOp, what, "HTTP 400 or 401 (refused)", "HTTP 200: the revoked refresh token still works")
+	case status != http.StatusBadRequest && status != http.StatusUnauthorized:
+		return failure(tokOp, what, "HTTP 400 or 401 (refused)", statusOf(status, exs))
+	}
+	return pass(op, fmt.Sprintf("revoked access and refresh token with x-token; the access token now gets HTTP 401, the refresh token HTTP %d", status))
 }
 
 // Lifetime bounds.

@@ -27,7 +27,7 @@ const (
 // fakeIOffice plays an iOFFICE site as its docs describe it: codes from
 // /oauth2/auth (or from the browser login, issueCode), exchanged once at
 // /oauth2/token; refresh tokens rotate and are single use; revoke
-// invalidates an access token; users/me takes the token in x-access-token
+// invalidates an access or refresh token; users/me takes the token in x-access-token
 // or access_token.
 type fakeIOffice struct {
 	rec       wiretest.Recorder
@@ -147,11 +147,12 @@ func (f *fakeIOffice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	case r.Method == "POST" && req.Path == f.prefix+pathRevoke:
 		tok := h.Get("x-token")
-		if !f.access[tok] {
+		if !f.access[tok] && !f.refresh[tok] {
 			oauthError(w, 400, "invalid_token", "")
 			return
 		}
 		delete(f.access, tok)
+		delete(f.refresh, tok)
 		w.WriteHeader(200)
 
 	case r.Method == "GET" && req.Path == f.prefix+pathMe:

@@ -39,8 +39,9 @@
 //     token store before the new access token is handed out). When the
 //     refresh token is rejected, a headless client logs in again; a
 //     browser client fails with an error wrapping auth.ErrReloginRequired.
-//   - Revoke invalidates the access token at /external/api/oauth2/revoke
-//     with x-token, and clears the token store.
+//   - Revoke invalidates the access token and then the refresh token at
+//     /external/api/oauth2/revoke, each in x-token, and clears the token
+//     store.
 //   - Resource calls carry the token in x-access-token. The access_token
 //     query parameter, which the API also accepts, is used only with
 //     Config.TokenInQuery (tokens in URLs end up in logs; errors and logs
@@ -369,9 +370,19 @@ func (f *flow) token(ctx context.Context, op string, p *iofficeapi.RequestTokenP
 	return client.JSONToken(Vendor, op, resp.StatusCode, body, f.st.Now(), time.Millisecond, f.st.Logger(), secrets...)
 }
 
-// Revoke invalidates t's access token ("the only header needed is x-token").
+// Revoke invalidates t's access token and then its refresh token, one
+// request each ("to invalidate a token ... the only header needed is
+// x-token"): a logout that left the refresh token alive would leave a way
+// to mint new access tokens behind.
 func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
-	resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: t.AccessToken})
-	_, _, err = client.ReadTokenResponse(Vendor, "revoke", resp, err, t.AccessToken, t.RefreshToken)
-	return err
+	for _, tok := range []string{t.AccessToken, t.RefreshToken} {
+		if tok == "" {
+			continue
+		}
+		resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: tok})
+		if _, _, err = client.ReadTokenResponse(Vendor, "revoke", resp, err, t.AccessToken, t.RefreshToken); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -234,7 +234,8 @@ func TestForbidden(t *testing.T) {
 	})
 }
 
-// Revoke sends only x-token, clears the store; the next call logs in.
+// Revoke sends only x-token, for the access token and then the refresh
+// token, and clears the store; the next call logs in.
 func TestRevoke(t *testing.T) {
 	f, srv := newFake(t)
 	store := auth.NewMemoryStore()
@@ -244,13 +245,15 @@ func TestRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	rv := f.rec.Path(pathRevoke)
-	if len(rv) != 1 {
-		t.Fatalf("%d revoke requests", len(rv))
+	if len(rv) != 2 {
+		t.Fatalf("%d revoke requests, want 2 (access, then refresh token)", len(rv))
 	}
-	if rv[0].Method != "POST" || rv[0].Body != "" {
-		t.Errorf("revoke %s body %q", rv[0].Method, rv[0].Body)
+	for i, want := range []string{"acc-tok-2", "ref-tok-2"} {
+		if rv[i].Method != "POST" || rv[i].Body != "" {
+			t.Errorf("revoke %s body %q", rv[i].Method, rv[i].Body)
+		}
+		wiretest.ExactHeaders(t, "revoke", rv[i].Header, map[string]string{"x-token": want, "Content-Length": "0"})
 	}
-	wiretest.ExactHeaders(t, "revoke", rv[0].Header, map[string]string{"x-token": "acc-tok-2", "Content-Length": "0"})
 	if tok, _ := store.Load(context.Background()); tok != nil {
 		t.Errorf("store still holds a token after Revoke")
 	}

@@ -56,8 +56,8 @@ func TestAgainstSandbox(t *testing.T) {
 		if err := c.Revoke(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if v.Stats().TokenRequests["revoke"] != 1 {
-			t.Errorf("no revoke request")
+		if n := v.Stats().TokenRequests["revoke"]; n != 2 {
+			t.Errorf("%d revoke requests, want 2 (access and refresh token)", n)
 		}
 	})
 

@@ -237,18 +237,27 @@ func (r *demoRun) run() {
 	})
 
 	if rv, ok := r.c.(revoker); ok {
-		r.step("revoke", login, func() (string, error) {
-			before := r.sv.Stats().TokenRequests["revoke"]
+		// The probe that the revoked refresh token is refused is one more
+		// (refused) token request.
+		r.step("revoke", login+1, func() (string, error) {
+			before, err := r.c.Token(r.ctx)
+			if err != nil {
+				return "", err
+			}
+			revokes := r.sv.Stats().TokenRequests["revoke"]
 			if err := rv.Revoke(r.ctx); err != nil {
 				return "", err
 			}
-			if n := r.sv.Stats().TokenRequests["revoke"] - before; n != 1 {
-				return "", fmt.Errorf("the server saw %d revoke requests, want 1", n)
+			if n := r.sv.Stats().TokenRequests["revoke"] - revokes; n != 2 {
+				return "", fmt.Errorf("the server saw %d revoke requests, want 2 (access and refresh token)", n)
+			}
+			if err := r.oldRefreshTokenRejected(before.RefreshToken); err != nil {
+				return "", fmt.Errorf("after revoke: %w", err)
 			}
 			if _, err := r.call(); err != nil {
 				return "", err
 			}
-			return "one revoke request with x-token; the next call logged in again", nil
+			return "access and refresh token revoked with x-token (the refresh token is now refused); the next call logged in again", nil
 		})
 	}
 }

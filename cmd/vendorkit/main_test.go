@@ -231,8 +231,8 @@ func TestRevoke(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if n := sb.Vendor("ioffice").Stats().TokenRequests["revoke"]; n != 1 {
-		t.Errorf("sandbox saw %d revokes, want 1", n)
+	if n := sb.Vendor("ioffice").Stats().TokenRequests["revoke"]; n != 2 {
+		t.Errorf("sandbox saw %d revokes, want 2 (access and refresh token)", n)
 	}
 	r = vk(t, "", "revoke", "--vendor", "bss")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "no revoke endpoint") {

@@ -3,7 +3,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all generate check-generated lint test bench benchstat
+.PHONY: all generate check-generated lint test bench
 
 all: test
 
@@ -33,17 +33,14 @@ test: check-generated lint
 	$(GO) test -race -count=1 ./...
 
 # Benchmarks (bench/; read BENCHMARKS.md). The raw output goes to
-# $(BENCH_OUT), then benchstat summarizes it (make benchstat re-prints the
-# tables). Rows 1, 1b, 2 and 4 run $(BENCH_COUNT) times, as benchstat
-# needs; row 3 is a real-time load scenario, run once (-benchtime 1x) for
-# $(BENCH_REFRESH). benchstat comes through the module proxy at a pinned
-# version with `go run pkg@version`, so go.mod is untouched (x/perf's
-# current go.mod would raise the go directive). About 5 minutes on 2 cores.
+# $(BENCH_OUT), then bench/benchstat.sh prints the benchstat tables (run it
+# alone to re-print them). Rows 1, 1b, 2 and 4 run $(BENCH_COUNT) times, as
+# benchstat needs; row 3 is a real-time load scenario, run once
+# (-benchtime 1x) for $(BENCH_REFRESH). About 5 minutes on 2 cores.
 BENCH_COUNT   ?= 6
 BENCH_TIME    ?= 0.5s
 BENCH_REFRESH ?= 10s
 BENCH_OUT     ?= bench/results/latest.txt
-BENCHSTAT     ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20250909190841-7e13e04d9366
 BENCH_FLAGS    = -run='^$$' -benchmem -cpu=2
 
 bench:
@@ -55,24 +52,9 @@ bench:
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRefreshHidden$$' -benchtime=1x -count=1 ./bench/ -vkbench.refresh=$(BENCH_REFRESH) | tee -a "$$tmp"; \
 	$(GO) test $(BENCH_FLAGS) -bench=. -count=$(BENCH_COUNT) ./auth/ | tee -a "$$tmp"; \
 	echo "# loadavg at end: $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$$tmp"; \
+	if grep -Eq '^(FAIL|--- FAIL|panic:)' "$$tmp"; then \
+		trap - EXIT; echo "make bench: a benchmark failed; output kept in $$tmp" >&2; exit 1; \
+	fi; \
 	mkdir -p "$$(dirname $(BENCH_OUT))"; mv "$$tmp" $(BENCH_OUT); trap - EXIT; \
 	echo; echo "== raw output: $(BENCH_OUT)"; \
-	$(MAKE) --no-print-directory benchstat BENCH_OUT=$(BENCH_OUT)
-
-benchstat:
-	@echo "== Row 1: per-call overhead, separate runs (vs base = vs raw net/http)"
-	@$(BENCHSTAT) -filter '.name:PerCall' -col /client $(BENCH_OUT)
-	@echo; echo "== Row 1: paired wall-time ratio to raw net/http (x-raw; memory = no network)"
-	@$(BENCHSTAT) -filter '.name:PerCallPaired .unit:(x-raw OR client-ns/call)' -row /server,/client $(BENCH_OUT)
-	@echo; echo "== Row 1b: client-only CPU and allocations (in-memory transport)"
-	@$(BENCHSTAT) -filter '.name:ClientOnly' -col /client $(BENCH_OUT)
-	@echo; echo "== Row 2: token storm, 1,000 goroutines (token requests counted by the sandbox)"
-	@$(BENCHSTAT) -filter '.name:TokenStorm .unit:(cold-token-reqs/op OR revoke-token-reqs/op OR revoke-failed-calls/op)' -col /client $(BENCH_OUT)
-	@echo; echo "== Row 3: refresh latency hidden (one run; lifetime 1h = steady state)"
-	@$(BENCHSTAT) -filter '.name:RefreshHidden .unit:(p50-ns OR p99-ns OR max-ns OR waited-calls OR token-reqs OR calls/s)' -col /lifetime -row /client $(BENCH_OUT)
-	@echo; echo "== Row 4: parallel throughput, GOMAXPROCS=2 (vs base = vs raw net/http)"
-	@$(BENCHSTAT) -filter '.name:Parallel' -col /client $(BENCH_OUT)
-	@echo; echo "== Row 4: paired parallel ratio to raw net/http (x-raw = mean call time / raw's)"
-	@$(BENCHSTAT) -filter '.name:ParallelPaired .unit:(x-raw OR client-ns/call)' -row /server,/client $(BENCH_OUT)
-	@echo; echo "== auth: Source hot path"
-	@$(BENCHSTAT) -filter 'pkg:"github.com/vendorkit/vendorkit/auth"' $(BENCH_OUT)
+	GO="$(GO)" sh bench/benchstat.sh $(BENCH_OUT)

@@ -2,7 +2,7 @@
 // benchmarks (testing.B) comparing vendorkit's full client stack with raw
 // net/http and golang.org/x/oauth2 on the same loopback server and payload.
 // It has no non-test code. `make bench` runs it and summarizes the results
-// with benchstat; `make benchstat` re-prints the tables.
+// with benchstat; `sh bench/benchstat.sh` re-prints the tables.
 //
 // Rows (BENCHMARKS.md has the results and their reading):
 //

@@ -36,7 +36,7 @@ const maxBodyExcerpt = 256
 // truncated, and Body is printed only for non-2xx statuses.
 type Error struct {
 	Vendor      string
-	Op          string // "token", "refresh", "revoke", "request"
+	Op          string // "token", "exchange", "refresh", "revoke", "request"
 	StatusCode  int    // 0 when no HTTP response
 	Code        string // OAuth "error", e.g. "invalid_grant"
 	Description string // OAuth "error_description", scrubbed
@@ -89,23 +89,27 @@ func (e *Error) Unwrap() error { return e.Err }
 // Is maps the error onto the sentinels:
 //
 //   - op "token" with 400 invalid_grant/invalid_client/unauthorized_client,
-//     any invalid_client, or 401 → ErrInvalidCredentials;
-//   - op "refresh" with invalid_grant → ErrInvalidGrant;
-//   - op "token"/"refresh"/"revoke" with 429, 5xx, or no response and
-//     Retryable → ErrTokenEndpointUnavailable.
+//     any invalid_client, or 401 → ErrInvalidCredentials; op "exchange"
+//     (an authorization code traded for tokens) only with invalid_client,
+//     unauthorized_client or 401: there invalid_grant is the code's fault;
+//   - op "refresh" or "exchange" with invalid_grant → ErrInvalidGrant (a
+//     dead refresh token, an expired or used code);
+//   - op "token"/"exchange"/"refresh"/"revoke" with 429, 5xx, or no
+//     response and Retryable → ErrTokenEndpointUnavailable.
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrInvalidCredentials:
-		if e.Op != "token" {
-			return false
+		clientFault := e.StatusCode == http.StatusUnauthorized || e.Code == "invalid_client" ||
+			e.StatusCode == http.StatusBadRequest && e.Code == "unauthorized_client"
+		switch e.Op {
+		case "token":
+			return clientFault || e.StatusCode == http.StatusBadRequest && e.Code == "invalid_grant"
+		case "exchange":
+			return clientFault
 		}
-		if e.StatusCode == http.StatusUnauthorized || e.Code == "invalid_client" {
-			return true
-		}
-		return e.StatusCode == http.StatusBadRequest &&
-			(e.Code == "invalid_grant" || e.Code == "unauthorized_client")
+		return false
 	case ErrInvalidGrant:
-		return e.Op == "refresh" && e.Code == "invalid_grant"
+		return (e.Op == "refresh" || e.Op == "exchange") && e.Code == "invalid_grant"
 	case ErrTokenEndpointUnavailable:
 		if !isTokenOp(e.Op) {
 			return false
@@ -116,7 +120,9 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-func isTokenOp(op string) bool { return op == "token" || op == "refresh" || op == "revoke" }
+func isTokenOp(op string) bool {
+	return op == "token" || op == "exchange" || op == "refresh" || op == "revoke"
+}
 
 // ResponseError builds an *Error from a token-endpoint HTTP failure. It
 // parses an OAuth JSON error body ({"error","error_description"}) when

@@ -215,7 +215,7 @@ func (c *Client) AuthCodeURL(state string) (string, error) {
 // Call it as soon as the code arrives: codes expire after 5 minutes.
 func (c *Client) Exchange(ctx context.Context, code string) (*auth.Token, error) {
 	if code == "" {
-		return nil, &auth.Error{Vendor: Vendor, Op: "token", Err: ErrNoCode}
+		return nil, &auth.Error{Vendor: Vendor, Op: "exchange", Err: ErrNoCode}
 	}
 	tok, err := c.flow.exchange(ctx, code)
 	if err != nil {
@@ -340,9 +340,11 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	return f.exchange(ctx, code)
 }
 
-// exchange trades a code for tokens.
+// exchange trades a code for tokens. Its op is "exchange", so that an
+// expired or used code (invalid_grant) is auth.ErrInvalidGrant, not
+// auth.ErrInvalidCredentials.
 func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
-	return f.token(ctx, "token", &iofficeapi.RequestTokenParams{
+	return f.token(ctx, "exchange", &iofficeapi.RequestTokenParams{
 		XGrantType: iofficeapi.AuthorizationCode,
 		XAuthCode:  &code,
 	}, code, f.cfg.Password)

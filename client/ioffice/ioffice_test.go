@@ -431,6 +431,9 @@ func TestBrowserFlow(t *testing.T) {
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Code != "invalid_grant" {
 		t.Errorf("reused code: %v", err)
 	}
+	if !errors.Is(err, auth.ErrInvalidGrant) || errors.Is(err, auth.ErrInvalidCredentials) {
+		t.Errorf("a used code is ErrInvalidGrant, not bad credentials: %v", err)
+	}
 	if err != nil {
 		wiretest.NoSecrets(t, "exchange error", err.Error(), issued)
 	}

@@ -86,6 +86,13 @@ type Source struct {
 		fetches, refreshes, invalidations, background, failed, waits atomic.Uint64
 	}
 
+	// pubMu serializes publishing a fetched token with Revoke, and epoch
+	// counts Revokes: a fetch that a Revoke overlapped must not publish
+	// what it got (it may be minted from the refresh token being revoked).
+	// Held only while publishing and revoking, never during a fetch.
+	pubMu sync.Mutex
+	epoch atomic.Uint64
+
 	mu     sync.Mutex // guards closed and wg.Add; never held during a fetch
 	closed bool
 	wg     sync.WaitGroup
@@ -226,6 +233,10 @@ func (s *Source) Revoke(ctx context.Context) error {
 	if !ok {
 		return &Error{Vendor: s.vendor, Op: "revoke", Err: ErrNotSupported}
 	}
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	// Fetches in flight now will not publish what they get.
+	s.epoch.Add(1)
 	t, err := s.store.Load(ctx)
 	if err != nil {
 		return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store load: %w", err)}
@@ -393,8 +404,24 @@ func (s *Source) flightFunc(caller context.Context) func() (any, error) {
 }
 
 // obtain runs inside the flight: adopt a token someone else stored, or
-// refresh, or run the primary grant; save to the Store; publish.
+// refresh, or run the primary grant; save to the Store; publish. A fetch
+// that a Revoke overlapped revokes what it got and starts over, once.
 func (s *Source) obtain(ctx context.Context) (*entry, error) {
+	e, err := s.obtainOnce(ctx)
+	if errors.Is(err, errRevokedDuringFetch) {
+		e, err = s.obtainOnce(ctx)
+	}
+	return e, err
+}
+
+// errRevokedDuringFetch: a Revoke ran while the fetch was in flight.
+var errRevokedDuringFetch = errors.New("vendorkit: token source revoked during the fetch")
+
+// publishable: no Revoke ran since a fetch began at epoch. Call with pubMu.
+func (s *Source) publishable(epoch uint64) bool { return s.epoch.Load() == epoch }
+
+func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
+	epoch := s.epoch.Load()
 	now := s.clock.Now()
 	cur := s.cur.Load()
 	if cur.fresh(now) {
@@ -421,6 +448,11 @@ func (s *Source) obtain(ctx context.Context) (*entry, error) {
 		// Put already has a valid token: use it. If it is stale, the next
 		// call starts a background refresh of it.
 		e := s.newEntry(stored, now)
+		s.pubMu.Lock()
+		defer s.pubMu.Unlock()
+		if !s.publishable(epoch) {
+			return nil, &Error{Vendor: s.vendor, Op: "token", Err: errRevokedDuringFetch}
+		}
 		s.cur.Store(e)
 		return e, nil
 	}
@@ -441,7 +473,19 @@ func (s *Source) obtain(ctx context.Context) (*entry, error) {
 		nt = &c
 	}
 
-	// Save (the rotated refresh token first of all) before handing out.
+	// Save (the rotated refresh token first of all) before handing out,
+	// unless a Revoke overlapped the fetch: then nt must not outlive it.
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	if !s.publishable(epoch) {
+		if rv, ok := s.flow.(Revoker); ok {
+			if err := rv.Revoke(ctx, nt); err != nil {
+				s.log.Warn("vendorkit: could not revoke a token fetched during Revoke",
+					"vendor", s.vendor, "error", SafeErrorString(err))
+			}
+		}
+		return nil, &Error{Vendor: s.vendor, Op: op, Err: errRevokedDuringFetch}
+	}
 	ok, err := s.store.CompareAndSwap(ctx, stored, nt)
 	switch {
 	case err != nil:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -680,5 +681,66 @@ func TestStatsWaits(t *testing.T) {
 	src.Token(ctx)
 	if w := waits(); w != 3 {
 		t.Fatalf("after expiry: waits = %d, want 3", w)
+	}
+}
+
+// A Revoke that overlaps an in-flight refresh: the token the refresh got
+// (minted from the refresh token being revoked) is revoked too and never
+// published; the fetch starts over with the primary grant.
+func TestRevokeDuringFetchLeavesNoTokenBehind(t *testing.T) {
+	clock := newFakeClock()
+	f := &fakeFlow{clock: clock, life: time.Hour}
+	inRefresh, release := make(chan struct{}), make(chan struct{})
+	f.refreshFn = func(ctx context.Context, _ *Token) (*Token, error) {
+		close(inRefresh)
+		<-release
+		return f.mint("refreshed"), nil
+	}
+	var mu sync.Mutex
+	var revoked []string
+	f.revokeFn = func(_ context.Context, t *Token) error {
+		mu.Lock()
+		revoked = append(revoked, t.AccessToken)
+		mu.Unlock()
+		return nil
+	}
+	src := NewSource(refreshingFlow{f}, SourceOptions{Clock: clock})
+	defer src.Close()
+	ctx := context.Background()
+
+	first, err := src.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Invalidate(first.AccessToken) // the next call refreshes and waits
+	got := make(chan *Token, 1)
+	go func() {
+		tok, err := src.Token(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- tok
+	}()
+	<-inRefresh
+	revokeDone := make(chan error, 1)
+	go func() { revokeDone <- src.Revoke(ctx) }()
+	// Revoke runs (it does not wait for the fetch); then the refresh lands.
+	if err := <-revokeDone; err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	tok := <-got
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{first.AccessToken, "refreshed-access-2"}
+	if !slices.Equal(revoked, want) {
+		t.Fatalf("revoked %q, want %q (the current token, then the one fetched across the Revoke)", revoked, want)
+	}
+	if tok == nil || !strings.HasPrefix(tok.AccessToken, "primary-") || tok.AccessToken == first.AccessToken {
+		t.Fatalf("caller got %v, want a fresh primary-grant token", tok)
+	}
+	if n := f.tokens.Load(); n != 2 {
+		t.Errorf("primary grants: %d, want 2 (first login, then the fetch starting over)", n)
 	}
 }

@@ -2,7 +2,7 @@ package contract
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 	"time"
 
 	"github.com/vendorkit/vendorkit/auth"
@@ -11,6 +11,7 @@ import (
 	"github.com/vendorkit/vendorkit/client/bss"
 	"github.com/vendorkit/vendorkit/client/decisiv"
 	"github.com/vendorkit/vendorkit/client/ioffice"
+	"github.com/vendorkit/vendorkit/client/vendors"
 	"github.com/vendorkit/vendorkit/gen/blueprintapi"
 	"github.com/vendorkit/vendorkit/gen/bssapi"
 	"github.com/vendorkit/vendorkit/gen/decisivapi"
@@ -18,12 +19,7 @@ import (
 )
 
 // vendorClient is what the suite needs of every vendor client.
-type vendorClient interface {
-	Token(ctx context.Context) (*auth.Token, error)
-	Source() *auth.Source
-	Do(ctx context.Context, req *http.Request) (*http.Response, error)
-	Close() error
-}
+type vendorClient = vendors.Client
 
 type lookupFunc = func(string) (string, bool)
 
@@ -54,6 +50,16 @@ type vendorDef struct {
 	forge func(ctx context.Context, r *runner, token string) (int, error)
 }
 
+// opener is the named vendor's vendors.Vendor.Open.
+func opener(name string) func(lookupFunc, ...client.Option) (vendorClient, error) {
+	if v, ok := vendors.Find(name); ok {
+		return v.Open
+	}
+	return func(lookupFunc, ...client.Option) (vendorClient, error) {
+		return nil, fmt.Errorf("no client package for vendor %q", name)
+	}
+}
+
 var vendorDefs = []*vendorDef{
 	{
 		name:         bss.Vendor,
@@ -66,13 +72,7 @@ var vendorDefs = []*vendorDef{
 		tokenOp:      "requestToken",
 		resourceOp:   "getAccount",
 		unit:         time.Second,
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := bss.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return bss.New(cfg, opts...)
-		},
+		open:         opener(bss.Vendor),
 		sample: func(ctx context.Context, r *runner) (int, error) {
 			resp, err := r.c.(*bss.Client).GetAccountWithResponse(ctx, r.accountID)
 			if err != nil {
@@ -110,13 +110,7 @@ var vendorDefs = []*vendorDef{
 		tokenOp:      "login",
 		resourceOp:   "listPages",
 		unit:         time.Second,
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := blueprint.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return blueprint.New(cfg, opts...)
-		},
+		open:         opener(blueprint.Vendor),
 		sample: func(ctx context.Context, r *runner) (int, error) {
 			resp, err := r.c.(*blueprint.Client).ListPagesWithResponse(ctx)
 			if err != nil {
@@ -146,13 +140,7 @@ var vendorDefs = []*vendorDef{
 		grantName:    "client credentials grant, consumer key and secret as HTTP Basic, XML answer",
 		tokenOp:      "requestToken",
 		resourceOp:   "bearerTest",
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := decisiv.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return decisiv.New(cfg, opts...)
-		},
+		open:         opener(decisiv.Vendor),
 		sample: func(ctx context.Context, r *runner) (int, error) {
 			resp, err := r.c.(*decisiv.Client).BearerTestWithResponse(ctx)
 			if err != nil {
@@ -183,13 +171,7 @@ var vendorDefs = []*vendorDef{
 		tokenOp:      "requestToken",
 		resourceOp:   "getCurrentUser",
 		unit:         time.Millisecond,
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := ioffice.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return ioffice.New(cfg, opts...)
-		},
+		open:         opener(ioffice.Vendor),
 		sample: func(ctx context.Context, r *runner) (int, error) {
 			resp, err := r.c.(*ioffice.Client).GetCurrentUserWithResponse(ctx)
 			if err != nil {

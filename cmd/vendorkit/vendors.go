@@ -3,29 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 
-	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/blueprint"
 	"github.com/vendorkit/vendorkit/client/bss"
 	"github.com/vendorkit/vendorkit/client/decisiv"
 	"github.com/vendorkit/vendorkit/client/ioffice"
+	"github.com/vendorkit/vendorkit/client/vendors"
 )
 
 // vendorClient is what the CLI needs of every vendor client.
-type vendorClient interface {
-	Token(ctx context.Context) (*auth.Token, error)
-	Source() *auth.Source
-	Do(ctx context.Context, req *http.Request) (*http.Response, error)
-	Close() error
-}
+type vendorClient = vendors.Client
 
 // lookupFunc reads a VENDORKIT_* variable (os.LookupEnv, or a map in the
 // demo and the tests).
-type lookupFunc func(string) (string, bool)
+type lookupFunc = vendors.Lookup
 
 // vendorEntry is one vendor as the CLI knows it.
 type vendorEntry struct {
@@ -40,13 +34,7 @@ type vendorEntry struct {
 var vendorTable = []vendorEntry{
 	{
 		name: "bss",
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := bss.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return bss.New(cfg, opts...)
-		},
+		open: opener(bss.Vendor),
 		sample: func(ctx context.Context, c vendorClient) (int, string, error) {
 			resp, err := c.(*bss.Client).GetAccountWithResponse(ctx, 1)
 			if err != nil {
@@ -60,13 +48,7 @@ var vendorTable = []vendorEntry{
 	},
 	{
 		name: "blueprint",
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := blueprint.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return blueprint.New(cfg, opts...)
-		},
+		open: opener(blueprint.Vendor),
 		sample: func(ctx context.Context, c vendorClient) (int, string, error) {
 			resp, err := c.(*blueprint.Client).ListPagesWithResponse(ctx)
 			if err != nil {
@@ -80,13 +62,7 @@ var vendorTable = []vendorEntry{
 	},
 	{
 		name: "decisiv",
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := decisiv.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return decisiv.New(cfg, opts...)
-		},
+		open: opener(decisiv.Vendor),
 		sample: func(ctx context.Context, c vendorClient) (int, string, error) {
 			resp, err := c.(*decisiv.Client).BearerTestWithResponse(ctx)
 			if err != nil {
@@ -97,13 +73,7 @@ var vendorTable = []vendorEntry{
 	},
 	{
 		name: "ioffice",
-		open: func(l lookupFunc, opts ...client.Option) (vendorClient, error) {
-			cfg, err := ioffice.FromLookup(l)
-			if err != nil {
-				return nil, err
-			}
-			return ioffice.New(cfg, opts...)
-		},
+		open: opener(ioffice.Vendor),
 		sample: func(ctx context.Context, c vendorClient) (int, string, error) {
 			resp, err := c.(*ioffice.Client).GetCurrentUserWithResponse(ctx)
 			if err != nil {
@@ -115,6 +85,16 @@ var vendorTable = []vendorEntry{
 			return resp.StatusCode(), fmt.Sprintf("GET /external/api/rest/v2/users/me → user %d", resp.JSON200.Id), nil
 		},
 	},
+}
+
+// opener is the named vendor's vendors.Vendor.Open.
+func opener(name string) func(lookupFunc, ...client.Option) (vendorClient, error) {
+	if v, ok := vendors.Find(name); ok {
+		return v.Open
+	}
+	return func(lookupFunc, ...client.Option) (vendorClient, error) {
+		return nil, fmt.Errorf("no client package for vendor %q", name)
+	}
 }
 
 func vendorNames() string {

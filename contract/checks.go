@@ -247,27 +247,10 @@ func (r *runner) checkRefreshRotation(ctx context.Context) Result {
 	r.cleanup = append(r.cleanup, rotated)
 
 	// The rotated-away refresh token must now be refused.
-	mark = r.rec.mark()
-	status, err := r.iofficeRefresh(ctx, old)
-	exs = r.rec.since(mark)
-	if status == http.StatusOK && len(exs) > 0 {
-		// The server issued tokens for the old one: ours, revoke them.
-		last := exs[len(exs)-1]
-		r.cleanup = append(r.cleanup, bodyField(last.respBody, "access_token"), bodyField(last.respBody, "refresh_token"))
-	}
-	if res := r.validateAll(ctx, exs); res != nil {
+	refused, res := r.expectRefreshRefused(ctx, op, "rotated-away", "old", old)
+	if res != nil {
 		return *res
 	}
-	what = "refresh with the rotated-away refresh token"
-	switch {
-	case err != nil:
-		return failure(op, what, "HTTP 400 or 401 (refused)", errString(err))
-	case status == http.StatusOK:
-		return failure(op, what, "HTTP 400 or 401 (refused)", "HTTP 200: the old refresh token still works")
-	case status != http.StatusBadRequest && status != http.StatusUnauthorized:
-		return failure(op, what, "HTTP 400 or 401 (refused)", statusOf(status, exs))
-	}
-	refused := status
 
 	// The refreshed access token works.
 	if t2.AccessToken == t1.AccessToken {
@@ -275,7 +258,7 @@ func (r *runner) checkRefreshRotation(ctx context.Context) Result {
 	}
 	resOp := r.label(r.d.resourceOp)
 	mark = r.rec.mark()
-	status, err = r.d.sample(ctx, r)
+	status, err := r.d.sample(ctx, r)
 	exs = r.rec.since(mark)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
@@ -287,6 +270,37 @@ func (r *runner) checkRefreshRotation(ctx context.Context) Result {
 		return failure(resOp, "call with the refreshed access token", "HTTP 200", statusOf(status, exs))
 	}
 	return pass(op, fmt.Sprintf("the refresh returned a new refresh token; the old one is now refused (HTTP %d); the new access token works", refused))
+}
+
+// expectRefreshRefused asks the token endpoint to refresh with rt (the
+// kind of refresh token: "rotated-away", "revoked"; short: "old",
+// "revoked") and expects a refusal. It returns the refusing status, or the
+// failure. Tokens a wrongly accepting server issues are the suite's own:
+// they are revoked at cleanup.
+func (r *runner) expectRefreshRefused(ctx context.Context, op, kind, short, rt string) (int, *Result) {
+	mark := r.rec.mark()
+	status, err := r.iofficeRefresh(ctx, rt)
+	exs := r.rec.since(mark)
+	if status == http.StatusOK && len(exs) > 0 {
+		last := exs[len(exs)-1]
+		r.cleanup = append(r.cleanup, bodyField(last.respBody, "access_token"), bodyField(last.respBody, "refresh_token"))
+	}
+	if res := r.validateAll(ctx, exs); res != nil {
+		return 0, res
+	}
+	what, want := "refresh with the "+kind+" refresh token", "HTTP 400 or 401 (refused)"
+	var f Result
+	switch {
+	case err != nil:
+		f = failure(op, what, want, errString(err))
+	case status == http.StatusOK:
+		f = failure(op, what, want, "HTTP 200: the "+short+" refresh token still works")
+	case status != http.StatusBadRequest && status != http.StatusUnauthorized:
+		f = failure(op, what, want, statusOf(status, exs))
+	default:
+		return status, nil
+	}
+	return 0, &f
 }
 
 // revoker is a client whose flow can revoke (iOFFICE).
@@ -351,27 +365,11 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	}
 
 	// The revoked refresh token must not mint new tokens either.
-	tokOp := r.label("requestToken")
-	mark = r.rec.mark()
-	status, err = r.iofficeRefresh(ctx, tok.RefreshToken)
-	exs = r.rec.since(mark)
-	if status == http.StatusOK && len(exs) > 0 {
-		last := exs[len(exs)-1]
-		r.cleanup = append(r.cleanup, bodyField(last.respBody, "access_token"), bodyField(last.respBody, "refresh_token"))
-	}
-	if res := r.validateAll(ctx, exs); res != nil {
+	refused, res := r.expectRefreshRefused(ctx, r.label("requestToken"), "revoked", "revoked", tok.RefreshToken)
+	if res != nil {
 		return *res
 	}
-	what = "refresh with the revoked refresh token"
-	switch {
-	case err != nil:
-		return failure(tokOp, what, "HTTP 400 or 401 (refused)", errString(err))
-	case status == http.StatusOK:
-		return failure(tokOp, what, "HTTP 400 or 401 (refused)", "HTTP 200: the revoked refresh token still works")
-	case status != http.StatusBadRequest && status != http.StatusUnauthorized:
-		return failure(tokOp, what, "HTTP 400 or 401 (refused)", statusOf(status, exs))
-	}
-	return pass(op, fmt.Sprintf("revoked access and refresh token with x-token; the access token now gets HTTP 401, the refresh token HTTP %d", status))
+	return pass(op, fmt.Sprintf("revoked access and refresh token with x-token; the access token now gets HTTP 401, the refresh token HTTP %d", refused))
 }
 
 // Lifetime bounds.

@@ -3,7 +3,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all generate check-generated lint test bench
+.PHONY: all generate check-generated lint test test-deps bench
 
 all: test
 
@@ -29,7 +29,12 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt: not formatted:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet ./...
 
-test: check-generated lint
+# The real components some tests use (redis-server, chromium): installed
+# with apt-get when missing; the tests start and stop their own instances.
+test-deps:
+	@bash scripts/test-deps.sh
+
+test: check-generated lint test-deps
 	$(GO) test -race -count=1 ./...
 
 # Benchmarks (bench/; read BENCHMARKS.md). The raw output goes to

@@ -49,7 +49,24 @@
 //     than losing the only copy of a rotated refresh token.
 //   - A valid token found in the Store (previous run, other process, Put) is
 //     adopted instead of fetching.
-//   - Close stops and waits for every goroutine the Source started.
+//   - A token no request could carry (a control character in the access or
+//     refresh token) is ErrMalformedResponse: never cached, never served.
+//   - Revoke runs under the caller's ctx and FetchTimeout; Close cancels it
+//     and stops and waits for every goroutine the Source started.
+//
+// # Locks
+//
+// No lock in this package is ever held across network I/O (a token,
+// refresh or revoke request) or a Store call, so a dead endpoint can delay
+// only the callers that need what it would return, each until its own
+// deadline. The locks are:
+//
+//   - Source.pubMu: "check the Revoke epoch, then publish" against
+//     "bump the epoch, take the current token"; a few memory operations.
+//   - Source.mu: the closed flag and the WaitGroup of its goroutines.
+//   - singleflight.Group's internal mutex: bookkeeping of the one flight.
+//   - the memory Store's mutex: a pointer read or swap.
+//   - transport.calls (sync.Pool): lock-free.
 //
 // # HTTP stack
 //
@@ -88,9 +105,20 @@
 //     up to MaxRetryAfter, and a wait that would outlast the context's
 //     deadline is not started: the caller gets the 429/503 at once.
 //     retryablehttp's wait selects on ctx.Done() (client.go, Do loop).
-//     Context errors, certificate errors and our own typed errors are never
-//     retried. Token endpoints (POST) follow the same rules, so an ambiguous
-//     refresh is never replayed with a rotated-away refresh token.
+//     A Retry-After beyond MaxRetryAfter means the server will not be ready
+//     soon: the response is returned at once, not retried. All the waits
+//     of one call share RetryBudget (default MaxRetryAfter); a wait that
+//     would exceed it is not started. Debug logging says each wait and why.
+//     Only network failures are retried: context errors, certificate
+//     errors, our own typed errors and errors net/http makes locally (an
+//     invalid header value) never are. Token endpoints (POST) follow the
+//     same rules, so an ambiguous refresh is never replayed with a
+//     rotated-away refresh token.
+//   - RefuseRedirects (token, authorization and revoke endpoints): a
+//     redirect is never followed; it is an *Error wrapping
+//     ErrUnexpectedRedirect that names the status and the Location's
+//     origin. Their requests carry credentials in headers and bodies that
+//     net/http would forward to any host.
 //   - Redirects are followed by the outer client only (the inner one returns
 //     them). When the origin (scheme, host, port) changes, Authorization, the
 //     placed header or query parameter, Cookie and Referer (net/http puts the
@@ -108,13 +136,16 @@
 //
 // # Errors and secrets
 //
-// *Error carries vendor, op, status, OAuth error/error_description and
-// Retryable, and maps onto the sentinels for errors.Is. Error strings, log
-// lines and recovered flow panics never carry secrets: bodies are scrubbed
-// (Scrub) and truncated, URLs redacted (RedactURL), Token prints redacted
-// under every fmt verb and slog, and DoTokenRequest also scrubs every
-// credential its own request carried, so a server echoing a password back
-// cannot leak it. net/http's *url.Error quotes the full request URL, so
+// *Error carries vendor, op, status, OAuth error/error_description,
+// Retryable, RetryAfter and a body excerpt, and maps onto the sentinels for
+// errors.Is; it prints the same redacted text under every fmt verb. Error
+// strings, log lines and recovered flow panics never carry secrets: a
+// client builds its Secrets once (its credentials in every encoding a
+// server might echo: raw, URL-, JSON- and HTML-escaped, base64 and the
+// Basic pair), bodies are scrubbed of them, of the token the request
+// carried and of the well-known shapes (Scrub) and only then cut, URLs are
+// redacted (RedactURL), and Token prints redacted under every fmt verb and
+// slog. net/http's *url.Error quotes the full request URL, so
 // with Query placement wrap the client in SafeDoer (or pass errors through
 // RedactError) before logging.
 //

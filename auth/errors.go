@@ -3,11 +3,14 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -26,6 +29,11 @@ var (
 	// ErrClosed is returned by a Source after Close when it would have to
 	// fetch a token. (Addition to the contract.)
 	ErrClosed = errors.New("vendorkit: token source closed")
+	// ErrUnexpectedRedirect: a token, authorization or revoke endpoint
+	// answered with a redirect. Those requests carry credentials and are
+	// never redirected; the error names the status and the Location's
+	// origin, never its path or query.
+	ErrUnexpectedRedirect = errors.New("vendorkit: unexpected redirect")
 )
 
 // maxBodyExcerpt bounds Error.Body.
@@ -41,8 +49,11 @@ type Error struct {
 	Code        string // OAuth "error", e.g. "invalid_grant"
 	Description string // OAuth "error_description", scrubbed
 	Retryable   bool
-	Body        string // truncated (≤ 256 bytes) and scrubbed excerpt, for diagnostics
-	Err         error  // cause / sentinel
+	// RetryAfter is the delay the server asked for (Retry-After), when it
+	// named one.
+	RetryAfter time.Duration
+	Body       string // scrubbed, then truncated (≤ 256 bytes) excerpt, for diagnostics
+	Err        error  // cause / sentinel
 }
 
 // Error implements error. No secrets ever: fields are scrubbed when built
@@ -71,6 +82,10 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(Scrub(e.Description))
 	}
+	if e.RetryAfter > 0 {
+		b.WriteString(": server asks to retry after ")
+		b.WriteString(e.RetryAfter.String())
+	}
 	if e.Code == "" && e.Body != "" && (e.StatusCode < 200 || e.StatusCode > 299) {
 		b.WriteString(": body ")
 		b.WriteString(strconv.Quote(Scrub(e.Body)))
@@ -85,6 +100,41 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Format prints Error() under every verb (%q quotes it), so that %+v and
+// %#v cannot reach the fields of a cause that holds a URL or a body.
+func (e *Error) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'q':
+		_, _ = io.WriteString(f, strconv.Quote(e.Error()))
+	default:
+		_, _ = io.WriteString(f, e.Error())
+	}
+}
+
+// GoString is the redacted Error text too (%#v).
+func (e *Error) GoString() string { return e.Error() }
+
+// AsError returns err as an *Error of vendor and op. An *Error already in
+// err's chain (for example under net/http's *url.Error) is copied with op
+// set, and vendor when it had none, instead of being nested in a second
+// one; any other error becomes the cause of a new *Error whose Retryable is
+// retryable. A nil err gives nil.
+func AsError(vendor, op string, err error, retryable bool) *Error {
+	if err == nil {
+		return nil
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		c := *ae
+		if c.Vendor == "" {
+			c.Vendor = vendor
+		}
+		c.Op = op
+		return &c
+	}
+	return &Error{Vendor: vendor, Op: op, Retryable: retryable, Err: RedactError(err)}
+}
 
 // Is maps the error onto the sentinels:
 //
@@ -127,8 +177,15 @@ func isTokenOp(op string) bool {
 // ResponseError builds an *Error from a token-endpoint HTTP failure. It
 // parses an OAuth JSON error body ({"error","error_description"}) when
 // present, and scrubs and truncates the body. Retryable is set for 429 and
-// 5xx. It never panics, whatever the body.
+// 5xx. It never panics, whatever the body. (*Secrets).ResponseError also
+// removes a client's own secrets.
 func ResponseError(vendor, op string, status int, body []byte) *Error {
+	return (*Secrets)(nil).ResponseError(vendor, op, status, body)
+}
+
+// ResponseError is the package function ResponseError that also removes
+// the secrets s knows, before anything is truncated.
+func (s *Secrets) ResponseError(vendor, op string, status int, body []byte) *Error {
 	e := &Error{
 		Vendor:     vendor,
 		Op:         op,
@@ -140,11 +197,11 @@ func ResponseError(vendor, op string, status int, body []byte) *Error {
 		ErrorDescription any `json:"error_description"`
 	}
 	if len(body) > 0 && json.Unmarshal(body, &oe) == nil {
-		if s, ok := oe.Error.(string); ok {
-			e.Code = truncate(Scrub(s), 64)
+		if v, ok := oe.Error.(string); ok {
+			e.Code = s.Excerpt(v, 64)
 		}
-		if s, ok := oe.ErrorDescription.(string); ok {
-			e.Description = truncate(Scrub(s), maxBodyExcerpt)
+		if v, ok := oe.ErrorDescription.(string); ok {
+			e.Description = s.Excerpt(v, maxBodyExcerpt)
 		}
 	}
 	if status < 200 || status > 299 {
@@ -153,7 +210,7 @@ func ResponseError(vendor, op string, status int, body []byte) *Error {
 		if len(body) > 64<<10 {
 			body = body[:64<<10]
 		}
-		e.Body = truncate(Scrub(string(body)), maxBodyExcerpt)
+		e.Body = s.Excerpt(string(body), maxBodyExcerpt)
 	}
 	return e
 }
@@ -180,35 +237,46 @@ func truncate(s string, n int) string {
 const redacted = "REDACTED"
 
 // credentialKeys are names whose values are secrets, in JSON bodies, form
-// bodies, query strings and headers.
+// bodies, query strings, XML elements and header dumps (matched without
+// regard to case, so "accessToken" is access token too).
 const credentialKeys = `access_token|refresh_token|id_token|client_secret|client_assertion|assertion|password|passwd|` +
-	`x-access-token|access-token|api_key|apikey|api-key|token|code|secret|session|sessionid|authorization`
+	`accesstoken|refreshtoken|idtoken|clientsecret|` +
+	`x-access-token|access-token|x-auth-password|x-refresh-token|x-token|x-auth-code|` +
+	`api_key|apikey|api-key|token|code|secret|session|sessionid|authorization|proxy-authorization`
 
 var (
-	// "access_token": "value"
-	scrubJSON = regexp.MustCompile(`(?i)("(?:` + credentialKeys + `)"\s*:\s*")(?:[^"\\]|\\.)*"`)
-	// access_token=value (forms, queries, k=v logs)
-	scrubForm = regexp.MustCompile(`(?i)\b((?:` + credentialKeys + `)=)[^&\s"',;]+`)
-	// X-Access-Token: value / Authorization: value (header dumps: at the
-	// start of a line, so prose such as "bss token: HTTP 400" is left alone)
+	// "access_token": "value", also inside a JSON string (\"access_token\":\"value\")
+	scrubJSON = regexp.MustCompile(`(?i)(\\?"(?:` + credentialKeys + `)\\?"\s*:\s*\\?")(?:[^"\\]|\\.)*"`)
+	// <token>value</token> (XML token responses echoed back)
+	scrubXML = regexp.MustCompile(`(?i)(<(?:` + credentialKeys + `)>)[^<]*(</)`)
+	// access_token=value, authorization=Basic value (forms, queries, k=v logs)
+	scrubForm = regexp.MustCompile(`(?i)\b((?:` + credentialKeys + `)=)(?:(?:bearer|basic)(?:\s|\+|%20)+)?[^&\s"',;]+`)
+	// X-Access-Token: value / Authorization: Basic value (header dumps: at
+	// the start of a line, so prose such as "bss token: HTTP 400" is left alone)
 	scrubHeader = regexp.MustCompile(`(?im)^([ \t]*(?:` + credentialKeys + `):[ \t]*)[^\s"',;]+(?:[ \t]+[^\s"',;]+)?`)
 	// Bearer xxx, Basic xxx
 	scrubScheme = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*`)
 )
 
-// Scrub replaces the given secrets and well-known token shapes (Bearer xxx,
-// access_token=…, "access_token":"…", refresh_token, x-access-token,
-// Basic xxx, password=…) with "REDACTED".
+// Scrub replaces the given secrets, in every encoding Secrets knows, and
+// the well-known token shapes (Bearer xxx, access_token=…,
+// "access_token":"…", accessToken, <token>…</token>, x-auth-password: …,
+// Basic xxx, password=…) with "REDACTED". A client that scrubs often
+// builds a Secrets once instead.
 func Scrub(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
+	if len(secrets) == 0 {
+		return scrubShapes(s)
 	}
+	return NewSecrets(secrets...).Scrub(s)
+}
+
+// scrubShapes removes the well-known credential shapes.
+func scrubShapes(s string) string {
 	if s == "" {
 		return s
 	}
 	s = scrubJSON.ReplaceAllString(s, `${1}`+redacted+`"`)
+	s = scrubXML.ReplaceAllString(s, `${1}`+redacted+`${2}`)
 	s = scrubHeader.ReplaceAllString(s, `${1}`+redacted)
 	s = scrubForm.ReplaceAllString(s, `${1}`+redacted)
 	s = scrubScheme.ReplaceAllString(s, `${1}${2}`+redacted)

@@ -77,7 +77,7 @@ func TestResponseErrorNeverPanics(t *testing.T) {
 			t.Fatalf("not truncated: %d", len(e.Body))
 		}
 		_ = e.Error()
-		if _, err := ParseTokenFields("v", "token", 200, []byte(b)); err == nil && !strings.HasPrefix(strings.TrimSpace(b), "{") {
+		if _, err := ParseTokenFields("v", "token", 200, []byte(b), nil); err == nil && !strings.HasPrefix(strings.TrimSpace(b), "{") {
 			t.Fatalf("accepted %q", b)
 		}
 	}
@@ -98,7 +98,7 @@ func TestTokenResponseParsing(t *testing.T) {
 		{"not json", ErrMalformedResponse}, {"[1,2]", ErrMalformedResponse}, {`{"token_type":"bearer"}`, ErrMalformedResponse},
 		{`{"error":"invalid_grant"}`, nil},
 	} {
-		f, err := ParseTokenFields("v", "token", 200, []byte(tc.body))
+		f, err := ParseTokenFields("v", "token", 200, []byte(tc.body), nil)
 		if err == nil {
 			_, _, err = f.Token("v", "token", now, time.Second)
 		}
@@ -108,17 +108,17 @@ func TestTokenResponseParsing(t *testing.T) {
 		}
 	}
 	// Seconds (most vendors) and milliseconds (iOFFICE); Blueprint extras.
-	f, _ := ParseTokenFields("v", "token", 200, []byte(`{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r","userName":"jdoe","id":42,".expires":"Tue, 01 Jan 2030 00:00:00 GMT"}`))
+	f, _ := ParseTokenFields("v", "token", 200, []byte(`{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r","userName":"jdoe","id":42,".expires":"Tue, 01 Jan 2030 00:00:00 GMT"}`), nil)
 	tok, sane, err := f.Token("v", "token", now, time.Second)
 	if err != nil || !sane || !tok.Expiry.Equal(now.Add(time.Hour)) || tok.Extra["userName"] != "jdoe" || tok.Extra["id"] != "42" || tok.Extra[".expires"] == "" {
 		t.Fatalf("%+v %v %v", tok, sane, err)
 	}
-	f, _ = ParseTokenFields("v", "token", 200, []byte(`{"access_token":"a","expires_in":"3600000"}`))
+	f, _ = ParseTokenFields("v", "token", 200, []byte(`{"access_token":"a","expires_in":"3600000"}`), nil)
 	if tok, sane, _ := f.Token("v", "token", now, time.Millisecond); !sane || !tok.Expiry.Equal(now.Add(time.Hour)) {
 		t.Fatalf("ms: %v", tok.Expiry)
 	}
 	for _, absurd := range []string{"-1", "0", "9999999999999999", "1e30", `"soon"`} {
-		f, _ = ParseTokenFields("v", "token", 200, []byte(`{"access_token":"a","expires_in":`+absurd+`}`))
+		f, _ = ParseTokenFields("v", "token", 200, []byte(`{"access_token":"a","expires_in":`+absurd+`}`), nil)
 		tok, sane, err := f.Token("v", "token", now, time.Second)
 		if err != nil || sane {
 			t.Fatalf("%s: sane=%v err=%v", absurd, sane, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -32,17 +34,33 @@ type HTTPOptions struct {
 	Source         *Source
 	Placement      Placement
 	ReauthStatuses []int // default {401}
-	// CheckResponse is a vendor hook: a non-nil error closes the body and
-	// is returned from Do (Decisiv maps 403 to its own typed error this way).
-	CheckResponse     func(*http.Response) error
-	Base              http.RoundTripper // default: a pooled transport (go-cleanhttp)
-	RetryMax          int               // default 3 (transient retries; the one re-auth retry is separate); <0 → none
-	RetryWaitMin      time.Duration     // default 100ms
-	RetryWaitMax      time.Duration     // default 5s
-	MaxRetryAfter     time.Duration     // cap on honoured Retry-After; default 30s
-	MaxResponseBytes  int64             // >0: body reads beyond it fail with ErrResponseTooLarge
-	AllowInsecureHTTP bool              // permit credentials over http:// to non-loopback hosts
-	Logger            *slog.Logger
+	// CheckResponse is a vendor hook for resource responses: a non-nil
+	// error (a sentinel such as Decisiv's ErrBearerNotSupported for its
+	// 403) becomes the Err of the *Error Do returns, which carries the
+	// status and a body excerpt scrubbed of Secrets and of the token the
+	// request carried; the body is closed.
+	CheckResponse func(*http.Response) error
+	Base          http.RoundTripper // default: a pooled transport (go-cleanhttp)
+	RetryMax      int               // default 3 (transient retries; the one re-auth retry is separate); <0 → none
+	RetryWaitMin  time.Duration     // default 100ms
+	RetryWaitMax  time.Duration     // default 5s
+	MaxRetryAfter time.Duration     // cap on honoured Retry-After; default 30s
+	// RetryBudget bounds the sum of the waits of one call; default
+	// MaxRetryAfter. A wait that would exceed what is left is not started:
+	// the caller gets the last response or error at once.
+	RetryBudget       time.Duration
+	MaxResponseBytes  int64 // >0: body reads beyond it fail with ErrResponseTooLarge
+	AllowInsecureHTTP bool  // permit credentials over http:// to non-loopback hosts
+	// RefuseRedirects makes every redirect an *Error wrapping
+	// ErrUnexpectedRedirect instead of following it: for token,
+	// authorization and revoke endpoints, whose requests carry credentials
+	// in headers and bodies that no redirect may take elsewhere.
+	RefuseRedirects bool
+	// Secrets are removed, with the token the request carried, from the
+	// body excerpts of the errors this client builds (a second re-auth
+	// status, a CheckResponse error).
+	Secrets *Secrets
+	Logger  *slog.Logger
 }
 
 const maxRedirects = 10
@@ -75,6 +93,9 @@ func NewHTTPClient(opts HTTPOptions) *http.Client {
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = 30 * time.Second
 	}
+	if opts.RetryBudget <= 0 {
+		opts.RetryBudget = opts.MaxRetryAfter
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -88,8 +109,16 @@ func NewHTTPClient(opts HTTPOptions) *http.Client {
 		},
 	}
 	t.calls.New = t.newCall
-	return &http.Client{Transport: t, CheckRedirect: t.checkRedirect}
+	check := t.checkRedirect
+	if opts.RefuseRedirects {
+		check = t.refuseRedirect
+	}
+	return &http.Client{Transport: t, CheckRedirect: check}
 }
+
+// CloseIdleConnections closes the idle connections of the base transport
+// (http.Client.CloseIdleConnections calls it).
+func (t *transport) CloseIdleConnections() { t.inner.CloseIdleConnections() }
 
 type transport struct {
 	opts  HTTPOptions
@@ -160,11 +189,61 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if t.opts.CheckResponse != nil {
 		if herr := t.opts.CheckResponse(resp); herr != nil {
-			resp.Body.Close()
-			return nil, herr
+			return nil, t.responseError(resp, herr)
 		}
 	}
 	return resp, nil
+}
+
+// maxErrorRead is how much of an error response's body is read for its
+// excerpt (the excerpt itself is shorter: scrubbed first, then cut).
+const maxErrorRead = 16 << 10
+
+// responseError reads and closes resp's body and returns the *Error of a
+// resource response that failed with cause: its status, OAuth error fields
+// if any, and a body excerpt scrubbed of the client's secrets and of the
+// token the request carried. cause becomes Err, unless it is itself an
+// *Error, which is returned as it is.
+func (t *transport) responseError(resp *http.Response, cause error) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
+	resp.Body.Close()
+	var ae *Error
+	if errors.As(cause, &ae) {
+		return cause
+	}
+	sec := t.opts.Secrets
+	if src := t.opts.Source; src != nil {
+		sec = src.secretsWith(sec, t.opts.Placement.From(resp.Request))
+	}
+	e := sec.ResponseError(t.opts.Vendor, "request", resp.StatusCode, body)
+	e.Retryable = false
+	e.Err = cause
+	return e
+}
+
+// refuseRedirect is the CheckRedirect of a RefuseRedirects client: the
+// error names the status and the Location's origin, never its path or
+// query (they may carry a code or a token).
+func (t *transport) refuseRedirect(req *http.Request, _ []*http.Request) error {
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return RedirectError(t.opts.Vendor, "request", status, req.URL)
+}
+
+// RedirectError is the *Error of a redirect that a credential-carrying
+// request must not follow: it wraps ErrUnexpectedRedirect and names the
+// status and the origin of location (nil: none given).
+func RedirectError(vendor, op string, status int, location *url.URL) *Error {
+	to := "no Location"
+	if location != nil && location.Host != "" {
+		to = (&url.URL{Scheme: location.Scheme, Host: location.Host}).String()
+	} else if location != nil {
+		to = "a relative Location"
+	}
+	return &Error{Vendor: vendor, Op: op, StatusCode: status,
+		Err: fmt.Errorf("%w to %s (not followed: the request carries credentials)", ErrUnexpectedRedirect, to)}
 }
 
 // do runs the call's attempts. The first one goes straight to the base
@@ -363,6 +442,7 @@ type call struct {
 	reauthed   bool
 	transient  int
 	wait       time.Duration
+	spent      time.Duration // sum of the waits so far (RetryBudget)
 	attempts   int
 
 	rc retryablehttp.Client
@@ -370,7 +450,7 @@ type call struct {
 }
 
 func (c *call) start(idempotent bool) {
-	c.idempotent, c.reauthed, c.transient, c.wait, c.attempts = idempotent, false, 0, 0, 0
+	c.idempotent, c.reauthed, c.transient, c.wait, c.spent, c.attempts = idempotent, false, 0, 0, 0, 0
 	// Our CheckRetry enforces RetryMax for transient failures; the one
 	// re-auth retry comes on top. (do lowers it when it hands over.)
 	c.rc.RetryMax = c.t.opts.RetryMax + 1
@@ -401,7 +481,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		if !safe {
 			return false, nil
 		}
-		return c.transientRetry(ctx, nil), nil
+		return c.transientRetry(ctx, nil, "connection error"), nil
 	}
 	req := resp.Request
 	if c.t.debug() {
@@ -415,7 +495,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			return false, nil // not our credential (e.g. after a cross-origin redirect)
 		}
 		if c.reauthed {
-			return false, &Error{Vendor: o.Vendor, Op: "request", StatusCode: resp.StatusCode, Err: ErrUnauthorized}
+			return false, c.t.responseError(resp, ErrUnauthorized)
 		}
 		c.reauthed = true
 		src.Invalidate(cred)
@@ -433,30 +513,76 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	default:
 		return false, nil
 	}
-	return c.transientRetry(ctx, resp), nil
+	return c.transientRetry(ctx, resp, "HTTP "+strconv.Itoa(resp.StatusCode)), nil
 }
 
 // transientRetry decides on a transient retry and its wait. It declines
 // when the budget is spent or when the wait would outlast ctx's deadline:
 // the caller then gets the 429/503 at once instead of a deadline error later.
-func (c *call) transientRetry(ctx context.Context, resp *http.Response) bool {
+//
+// A Retry-After longer than MaxRetryAfter means the server will not be
+// ready soon: no retry, the caller gets the response at once. All the
+// waits of one call share RetryBudget.
+func (c *call) transientRetry(ctx context.Context, resp *http.Response, why string) bool {
 	o := &c.t.opts
 	if c.transient >= o.RetryMax {
+		c.notRetrying(why, "retries used up", 0)
 		return false
 	}
-	wait := Backoff(o.RetryWaitMin, o.RetryWaitMax, o.MaxRetryAfter, c.transient, resp)
+	var wait time.Duration
+	if ra, ok := retryAfter(resp); ok {
+		if ra > o.MaxRetryAfter {
+			c.notRetrying(why, "Retry-After exceeds the cap of "+o.MaxRetryAfter.String(), ra)
+			return false
+		}
+		wait, why = ra, why+", Retry-After"
+	} else {
+		wait = Backoff(o.RetryWaitMin, o.RetryWaitMax, o.MaxRetryAfter, c.transient, nil)
+		why += ", backoff"
+	}
+	if c.spent+wait > o.RetryBudget {
+		c.notRetrying(why, "the call's retry budget of "+o.RetryBudget.String()+" would be exceeded", wait)
+		return false
+	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-		o.Logger.Debug("vendorkit: not retrying: wait exceeds context deadline", "vendor", o.Vendor, "wait", wait)
+		c.notRetrying(why, "the wait would outlast the context's deadline", wait)
 		return false
 	}
 	c.transient++
+	c.spent += wait
 	c.wait = wait
+	if c.t.debug() {
+		o.Logger.Debug("vendorkit: retrying", "vendor", o.Vendor, "attempt", c.attempts, "wait", wait, "reason", why)
+	}
 	return true
 }
 
-// safeToRetryError: never context errors or certificate/scheme errors;
-// idempotent requests retry any other transport error; non-idempotent ones
-// only errors proving the request never left (dial or DNS failures).
+func (c *call) notRetrying(why, because string, wait time.Duration) {
+	if !c.t.debug() {
+		return
+	}
+	o := &c.t.opts
+	args := []any{"vendor", o.Vendor, "attempt", c.attempts, "reason", why, "because", because}
+	if wait > 0 {
+		args = append(args, "wait", wait)
+	}
+	o.Logger.Debug("vendorkit: not retrying", args...)
+}
+
+// retryAfter reads resp's Retry-After (delta-seconds or HTTP-date).
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	return parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+}
+
+// safeToRetryError: only network failures are retried, never context,
+// certificate or our own typed errors, nor errors net/http makes locally
+// without touching the network (an invalid header value, an unsupported
+// scheme), which would fail the same way every time. Idempotent requests
+// retry any network failure; non-idempotent ones only those proving the
+// request never left (dial or DNS failures).
 func (c *call) safeToRetryError(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
@@ -474,7 +600,24 @@ func (c *call) safeToRetryError(err error) bool {
 	if notSent(err) {
 		return true
 	}
-	return c.idempotent
+	return c.idempotent && networkFailure(err)
+}
+
+// networkFailure reports errors that come from the network: a net.Error
+// (reset, refused, timeout at the socket), or a connection that ended
+// before the response did.
+func networkFailure(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		var ue *url.Error
+		// *url.Error is a net.Error whatever it wraps: look inside.
+		if errors.As(err, &ue) && ue.Err != nil {
+			return networkFailure(ue.Err)
+		}
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
 }
 
 // notSent reports errors that prove no byte of the request reached a server.

@@ -226,38 +226,75 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// End to end: a hostile Retry-After is capped, and a wait that would
-// outlast the caller's deadline is not started at all.
-func TestRetryAfterCappedEndToEnd(t *testing.T) {
+// A Retry-After within the cap is honoured; one beyond it (seconds or an
+// HTTP-date) means the server will not be ready soon: the caller gets the
+// response at once, after one request. A wait that would outlast the
+// caller's deadline is not started either.
+func TestRetryAfterBeyondCapReturnsAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		retryAfter string
+		cap        time.Duration
+		ctxTimeout time.Duration
+		wantHits   int64
+		wantStatus int
+	}{
+		{"within cap", "0", 30 * time.Second, 0, 2, 200},
+		{"86400 s", "86400", 30 * time.Second, 0, 1, 429},
+		{"date two days ahead", time.Now().Add(48 * time.Hour).UTC().Format(http.TimeFormat), 30 * time.Second, 0, 1, 429},
+		{"beyond the caller's deadline", "3600", 2 * time.Hour, time.Minute, 1, 429},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) == 1 {
+					w.Header().Set("Retry-After", tc.retryAfter)
+					w.WriteHeader(429)
+				}
+			}))
+			defer srv.Close()
+			c := NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxRetryAfter: tc.cap})
+			ctx := context.Background()
+			if tc.ctxTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctxTimeout)
+				defer cancel()
+			}
+			resp, _, err := do(t, c, nil, ctx, "GET", srv.URL, nil)
+			if err != nil || resp.StatusCode != tc.wantStatus || hits.Load() != tc.wantHits {
+				t.Fatalf("got %v %v after %d requests; want %d after %d", resp, err, hits.Load(), tc.wantStatus, tc.wantHits)
+			}
+		})
+	}
+}
+
+// All the waits of one call share RetryBudget: with 40 ms waits and a
+// 100 ms budget, two waits fit and the third is not started (three
+// requests, not RetryMax+1). -v (debug) says each wait and why, and why
+// it stopped.
+func TestRetryBudgetSharedByWaits(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hits.Add(1) == 1 {
-			w.Header().Set("Retry-After", "86400")
-			w.WriteHeader(429)
-		}
+		hits.Add(1)
+		w.WriteHeader(503)
 	}))
 	defer srv.Close()
-	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxRetryAfter: 10 * time.Millisecond})
-	start := time.Now()
+	log, logs := newCaptureLogger()
+	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryMax: 10,
+		RetryWaitMin: 40 * time.Millisecond, RetryWaitMax: 40 * time.Millisecond,
+		RetryBudget: 100 * time.Millisecond, Logger: log})
 	resp, _, err := do(t, c, nil, context.Background(), "GET", srv.URL, nil)
-	if err != nil || resp.StatusCode != 200 || hits.Load() != 2 {
-		t.Fatal(resp, err, hits.Load())
+	if err != nil || resp.StatusCode != 503 || hits.Load() != 3 {
+		t.Fatalf("got %v %v after %d requests; want the 503 after 3", resp, err, hits.Load())
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Fatalf("took %v", el)
+	out := logs()
+	if n := strings.Count(out, "vendorkit: retrying"); n != 2 {
+		t.Errorf("%d retry lines, want 2:\n%s", n, out)
 	}
-
-	hits.Store(0)
-	c = NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxRetryAfter: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Millisecond)
-	defer cancel()
-	start = time.Now()
-	resp, _, err = do(t, c, nil, ctx, "GET", srv.URL, nil)
-	if err != nil || resp.StatusCode != 429 || hits.Load() != 1 {
-		t.Fatalf("want the 429 at once: %v %v hits=%d", resp, err, hits.Load())
-	}
-	if el := time.Since(start); el > 60*time.Millisecond {
-		t.Fatalf("stalled %v", el)
+	for _, want := range []string{"reason=\"HTTP 503, backoff\"", "wait=40ms", "vendorkit: not retrying", "retry budget of 100ms would be exceeded"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -28,8 +28,11 @@ type SourceOptions struct {
 	// contexts; 0 → 30s.
 	FetchTimeout time.Duration
 	// RefreshBackoff is the wait after a failed early (background)
-	// refresh before trying again; 0 → 30s, plus up to 20% jitter.
+	// refresh before trying again; 0 → 30s, plus up to 20% jitter, or the
+	// token endpoint's Retry-After when longer.
 	RefreshBackoff time.Duration
+	// Secrets are the client's credentials, for Scrub.
+	Secrets *Secrets
 }
 
 // Stats are cheap atomic counters.
@@ -76,6 +79,7 @@ type Source struct {
 	window  time.Duration
 	timeout time.Duration
 	backoff time.Duration
+	secrets *Secrets
 
 	cur        atomic.Pointer[entry]
 	group      singleflight.Group
@@ -86,10 +90,12 @@ type Source struct {
 		fetches, refreshes, invalidations, background, failed, waits atomic.Uint64
 	}
 
-	// pubMu serializes publishing a fetched token with Revoke, and epoch
-	// counts Revokes: a fetch that a Revoke overlapped must not publish
-	// what it got (it may be minted from the refresh token being revoked).
-	// Held only while publishing and revoking, never during a fetch.
+	// pubMu makes "check epoch, then publish" atomic against Revoke's
+	// "bump epoch, take the current token". epoch counts Revokes: a fetch
+	// that a Revoke overlapped must not publish what it got (it may be
+	// minted from the refresh token being revoked). Held for a few memory
+	// operations only: never across a fetch, a revoke request or a store
+	// call.
 	pubMu sync.Mutex
 	epoch atomic.Uint64
 
@@ -111,6 +117,7 @@ func NewSource(flow Flow, opts SourceOptions) *Source {
 		window:  opts.StaleWindow,
 		timeout: opts.FetchTimeout,
 		backoff: opts.RefreshBackoff,
+		secrets: opts.Secrets,
 	}
 	if s.store == nil {
 		s.store = NewMemoryStore()
@@ -202,6 +209,9 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
 	}
+	if err := sendable(t); err != nil {
+		return &Error{Vendor: s.vendor, Op: "token", Err: err}
+	}
 	for range 8 {
 		old, err := s.store.Load(ctx)
 		if err != nil {
@@ -227,35 +237,78 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 }
 
 // Revoke revokes the current token with the flow (which must implement
-// Revoker, else the error wraps ErrNotSupported) and clears the Store.
+// Revoker, else the error wraps ErrNotSupported) and clears the Store. The
+// revoke requests run under ctx and FetchTimeout, and Close cancels them.
+// A fetch in flight when Revoke starts does not publish what it gets: it
+// revokes it and starts over. On failure the Store keeps the token, so
+// Revoke can be called again.
 func (s *Source) Revoke(ctx context.Context) error {
 	rv, ok := s.flow.(Revoker)
 	if !ok {
 		return &Error{Vendor: s.vendor, Op: "revoke", Err: ErrNotSupported}
 	}
+	if !s.enter() {
+		return &Error{Vendor: s.vendor, Op: "revoke", Err: ErrClosed}
+	}
+	defer s.leave()
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+
 	s.pubMu.Lock()
-	defer s.pubMu.Unlock()
-	// Fetches in flight now will not publish what they get.
-	s.epoch.Add(1)
-	t, err := s.store.Load(ctx)
+	s.epoch.Add(1) // fetches in flight will not publish
+	cur := s.cur.Load()
+	s.cur.Store(nil)
+	s.pubMu.Unlock()
+
+	stored, err := s.store.Load(ctx)
 	if err != nil {
 		return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store load: %w", err)}
 	}
-	if t == nil {
-		if e := s.cur.Load(); e != nil {
-			t = e.tok
-		}
+	var tokens []*Token
+	if stored != nil {
+		tokens = append(tokens, stored)
 	}
-	if t != nil {
+	if cur != nil && !sameToken(cur.tok, stored) {
+		tokens = append(tokens, cur.tok)
+	}
+	for _, t := range tokens {
 		if err := rv.Revoke(ctx, t); err != nil {
 			return s.wrap("revoke", err)
 		}
-		if _, err := s.store.CompareAndSwap(ctx, t, nil); err != nil {
+	}
+	if stored != nil {
+		if _, err := s.store.CompareAndSwap(ctx, stored, nil); err != nil {
 			return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store clear: %w", err)}
 		}
 	}
-	s.cur.Store(nil)
 	return nil
+}
+
+// bound returns ctx limited by FetchTimeout and cancelled by Close.
+func (s *Source) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// Scrub removes from text the client's secrets (SourceOptions.Secrets) and
+// the tokens the Source holds now, in every encoding Secrets knows, and
+// the well-known credential shapes: for a response body or any other
+// server text an application logs or prints.
+func (s *Source) Scrub(text string) string {
+	return s.secretsWith(s.secrets).Scrub(text)
+}
+
+// secretsWith returns sec (nil: the Source's own Secrets) extended with
+// the tokens the Source holds now and extra.
+func (s *Source) secretsWith(sec *Secrets, extra ...string) *Secrets {
+	if sec == nil {
+		sec = s.secrets
+	}
+	if e := s.cur.Load(); e != nil {
+		extra = append(extra, e.tok.AccessToken, e.tok.RefreshToken)
+	}
+	return sec.With(extra...)
 }
 
 // Close stops background refreshes and in-flight fetches and waits for them:
@@ -368,6 +421,10 @@ func (s *Source) maybeBackground(now time.Time) {
 		_, err, _ := s.group.Do(flightKey, s.flightFunc(context.Background()))
 		if err != nil {
 			d := s.backoff + time.Duration(rand.Int64N(int64(s.backoff/5)+1))
+			var ae *Error
+			if errors.As(err, &ae) && ae.RetryAfter > d {
+				d = ae.RetryAfter
+			}
 			s.bgNotUntil.Store(s.clock.Now().Add(d).UnixNano())
 			s.log.Warn("vendorkit: background token refresh failed; keeping current token",
 				"vendor", s.vendor, "retry_in", d, "error", SafeErrorString(err))
@@ -384,10 +441,8 @@ func (s *Source) flightFunc(caller context.Context) func() (any, error) {
 			return nil, &Error{Vendor: s.vendor, Op: "token", Err: ErrClosed}
 		}
 		defer s.leave()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(caller), s.timeout)
+		ctx, cancel := s.bound(context.WithoutCancel(caller))
 		defer cancel()
-		stop := context.AfterFunc(s.ctx, cancel)
-		defer stop()
 		defer func() {
 			if p := recover(); p != nil {
 				// A vendor flow panicked. singleflight would re-panic in
@@ -417,9 +472,6 @@ func (s *Source) obtain(ctx context.Context) (*entry, error) {
 // errRevokedDuringFetch: a Revoke ran while the fetch was in flight.
 var errRevokedDuringFetch = errors.New("vendorkit: token source revoked during the fetch")
 
-// publishable: no Revoke ran since a fetch began at epoch. Call with pubMu.
-func (s *Source) publishable(epoch uint64) bool { return s.epoch.Load() == epoch }
-
 func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	epoch := s.epoch.Load()
 	now := s.clock.Now()
@@ -441,6 +493,11 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 			stored = cur.tok
 		}
 	}
+	loaded := stored // what the store holds: the compare-and-swap's old value
+	if stored != nil && sendable(stored) != nil {
+		s.log.Warn("vendorkit: stored token holds characters no request can carry; ignoring it", "vendor", s.vendor)
+		stored = nil
+	}
 	base := stored
 	if stored != nil && stored.AccessToken != bad && stored.Valid(now) &&
 		(cur == nil || stored.AccessToken != cur.tok.AccessToken) {
@@ -448,12 +505,9 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 		// Put already has a valid token: use it. If it is stale, the next
 		// call starts a background refresh of it.
 		e := s.newEntry(stored, now)
-		s.pubMu.Lock()
-		defer s.pubMu.Unlock()
-		if !s.publishable(epoch) {
+		if !s.publish(epoch, e) {
 			return nil, &Error{Vendor: s.vendor, Op: "token", Err: errRevokedDuringFetch}
 		}
-		s.cur.Store(e)
 		return e, nil
 	}
 	if base == nil && cur != nil {
@@ -467,26 +521,18 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	if nt == nil || nt.AccessToken == "" {
 		return nil, &Error{Vendor: s.vendor, Op: op, Err: fmt.Errorf("%w: flow returned no access token", ErrMalformedResponse)}
 	}
+	if err := sendable(nt); err != nil {
+		// Never cached: every call would fail locally with it.
+		return nil, &Error{Vendor: s.vendor, Op: op, Err: err}
+	}
 	if op == "refresh" && nt.RefreshToken == "" && base != nil && base.RefreshToken != "" {
 		c := *nt
 		c.RefreshToken = base.RefreshToken // not rotated: the old one stays valid
 		nt = &c
 	}
 
-	// Save (the rotated refresh token first of all) before handing out,
-	// unless a Revoke overlapped the fetch: then nt must not outlive it.
-	s.pubMu.Lock()
-	defer s.pubMu.Unlock()
-	if !s.publishable(epoch) {
-		if rv, ok := s.flow.(Revoker); ok {
-			if err := rv.Revoke(ctx, nt); err != nil {
-				s.log.Warn("vendorkit: could not revoke a token fetched during Revoke",
-					"vendor", s.vendor, "error", SafeErrorString(err))
-			}
-		}
-		return nil, &Error{Vendor: s.vendor, Op: op, Err: errRevokedDuringFetch}
-	}
-	ok, err := s.store.CompareAndSwap(ctx, stored, nt)
+	// Save (the rotated refresh token first of all) before handing out.
+	ok, err := s.store.CompareAndSwap(ctx, loaded, nt)
 	switch {
 	case err != nil:
 		// Keep the token in memory rather than lose a rotated refresh
@@ -495,7 +541,7 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 			"vendor", s.vendor, "error", SafeErrorString(err))
 	case !ok:
 		// Someone else swapped meanwhile; prefer theirs if usable.
-		if other, lerr := s.store.Load(ctx); lerr == nil && other != nil && other.AccessToken != bad && other.Valid(now) {
+		if other, lerr := s.store.Load(ctx); lerr == nil && other != nil && other.AccessToken != bad && other.Valid(now) && sendable(other) == nil {
 			s.log.Info("vendorkit: token store changed during fetch; adopting stored token", "vendor", s.vendor)
 			nt = other
 		} else if ok2, err2 := s.store.CompareAndSwap(ctx, other, nt); err2 != nil || !ok2 {
@@ -508,8 +554,47 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 		s.log.Warn("vendorkit: token arrived already expired (clock skew?); using it until rejected",
 			"vendor", s.vendor, "expiry", nt.Expiry)
 	}
-	s.cur.Store(e)
+	if !s.publish(epoch, e) {
+		// A Revoke overlapped the fetch: nt must not outlive it.
+		if rv, ok := s.flow.(Revoker); ok {
+			if err := rv.Revoke(ctx, nt); err != nil {
+				s.log.Warn("vendorkit: could not revoke a token fetched during Revoke",
+					"vendor", s.vendor, "error", SafeErrorString(err))
+			}
+		}
+		if _, err := s.store.CompareAndSwap(ctx, nt, nil); err != nil {
+			s.log.Warn("vendorkit: could not clear a token fetched during Revoke from the store",
+				"vendor", s.vendor, "error", SafeErrorString(err))
+		}
+		return nil, &Error{Vendor: s.vendor, Op: op, Err: errRevokedDuringFetch}
+	}
 	return e, nil
+}
+
+// publish makes e current unless a Revoke ran since the fetch began at
+// epoch; it reports whether it did.
+func (s *Source) publish(epoch uint64, e *entry) bool {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	if s.epoch.Load() != epoch {
+		return false
+	}
+	s.cur.Store(e)
+	return true
+}
+
+// sendable reports a token that no request could carry: a control
+// character (CR, LF, NUL, ESC...) in the access or refresh token, which
+// net/http refuses in a header value. Such a token is a malformed response.
+func sendable(t *Token) error {
+	for _, v := range []struct{ name, s string }{{"access_token", t.AccessToken}, {"refresh_token", t.RefreshToken}} {
+		for i := 0; i < len(v.s); i++ {
+			if c := v.s[i]; c < 0x20 || c == 0x7f {
+				return fmt.Errorf("%w: %s contains a control character (0x%02x)", ErrMalformedResponse, v.name, c)
+			}
+		}
+	}
+	return nil
 }
 
 // grant refreshes when possible, falling back to the primary grant when the

@@ -20,54 +20,81 @@ import (
 type TokenFields map[string]any
 
 // DoTokenRequest sends a token-endpoint request with client (typically
-// NewHTTPClient with a nil Source and MaxResponseBytes MaxTokenResponseBytes)
-// and decodes the JSON object it returns. Whatever the client, at most
-// MaxTokenResponseBytes are read. The timeout is req's context: the Source
-// runs flows under FetchTimeout. Errors are *Error with op:
-//   - non-2xx: ResponseError (OAuth error/error_description parsed);
-//   - empty, non-JSON or non-object 2xx body: ErrMalformedResponse;
-//   - too large: ErrResponseTooLarge;
-//   - no response: the transport error, Retryable unless it was refused.
-//
-// Bodies quoted in errors are scrubbed of the well-known shapes (see Scrub),
-// of secrets, and of every credential the request itself carries (form
-// fields such as password, client_secret, refresh_token, code; Basic auth),
-// so a server echoing the request back cannot leak it.
+// NewHTTPClient with RefuseRedirects and MaxResponseBytes
+// MaxTokenResponseBytes) and decodes the JSON object it returns; see
+// ReadTokenResponse for the errors. Bodies quoted in errors are also
+// scrubbed of every credential the request itself carries (form fields
+// such as password, client_secret, refresh_token, code; Basic auth), so a
+// server echoing the request back cannot leak it.
 func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string, secrets ...string) (TokenFields, error) {
-	secrets = append(secrets, requestSecrets(req)...)
+	sec := NewSecrets(append(secrets, requestSecrets(req)...)...)
+	if u, p, ok := req.BasicAuth(); ok {
+		sec = sec.WithBasic(u, p)
+	}
 	resp, err := client.Do(req)
+	resp, body, err := ReadTokenResponse(vendor, op, resp, err, sec)
 	if err != nil {
+		return nil, err
+	}
+	return ParseTokenFields(vendor, op, resp.StatusCode, body, sec)
+}
+
+// ReadTokenResponse reads what a token-endpoint request returned (the
+// *http.Response and error of http.Client.Do, or of a generated
+// operation, passed as they are) and returns the response of a 2xx status
+// with its body buffered (so that a generated Parse function can still
+// decode it) and the body bytes. At most MaxTokenResponseBytes are read.
+//
+// Every failure is an *Error with vendor and op, never one nested in
+// another:
+//   - no response: the transport error, URL redacted; Retryable unless it
+//     was refused locally (insecure transport, too large, a redirect);
+//   - a 3xx (a Location not followed, or none): ErrUnexpectedRedirect;
+//   - a body over MaxTokenResponseBytes: ErrResponseTooLarge;
+//   - another non-2xx status: sec.ResponseError (OAuth error and
+//     description parsed; errors.Is(err, ErrInvalidCredentials) works).
+//
+// Bodies quoted in errors are scrubbed of sec (the flow's credentials, in
+// every encoding) before they are cut.
+func ReadTokenResponse(vendor, op string, resp *http.Response, err error, sec *Secrets) (*http.Response, []byte, error) {
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
 		var ae *Error
 		retryable := !errors.As(err, &ae) || ae.Retryable
-		if errors.Is(err, ErrInsecureTransport) || errors.Is(err, ErrResponseTooLarge) {
+		if errors.Is(err, ErrInsecureTransport) || errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrUnexpectedRedirect) {
 			retryable = false
 		}
-		return nil, &Error{Vendor: vendor, Op: op, Retryable: retryable, Err: RedactError(err)}
+		return nil, nil, AsError(vendor, op, err, retryable)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		loc, _ := resp.Location()
+		return nil, nil, RedirectError(vendor, op, resp.StatusCode, loc)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxTokenResponseBytes+1))
 	if err == nil && len(body) > MaxTokenResponseBytes {
-		err = ErrResponseTooLarge
+		err = &Error{Err: ErrResponseTooLarge}
 	}
 	if err != nil {
-		e := &Error{Vendor: vendor, Op: op, StatusCode: resp.StatusCode, Err: err}
-		if !errors.Is(err, ErrResponseTooLarge) {
-			e.Retryable = true // connection broke mid-body
-		}
-		return nil, e
+		// A read past the cap, or a connection that broke mid-body
+		// (retryable).
+		e := AsError(vendor, op, err, true)
+		e.StatusCode = resp.StatusCode
+		e.Retryable = !errors.Is(err, ErrResponseTooLarge)
+		return nil, nil, e
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, ResponseError(vendor, op, resp.StatusCode, []byte(Scrub(string(body), secrets...)))
-	}
-	f, err := ParseTokenFields(vendor, op, resp.StatusCode, body)
-	if err != nil {
-		var ae *Error
-		if errors.As(err, &ae) {
-			ae.Description = Scrub(ae.Description, secrets...)
-			ae.Code = Scrub(ae.Code, secrets...)
+		e := sec.ResponseError(vendor, op, resp.StatusCode, body)
+		if ra, ok := retryAfter(resp); ok {
+			e.RetryAfter = ra
 		}
+		return nil, nil, e
 	}
-	return f, err
+	buffered := *resp
+	buffered.Body = io.NopCloser(bytes.NewReader(body))
+	return &buffered, body, nil
 }
 
 // requestSecrets collects the credentials a token request carries.
@@ -108,8 +135,9 @@ func requestSecrets(req *http.Request) []string {
 }
 
 // ParseTokenFields decodes a 2xx token-endpoint body. An OAuth error object
-// in a 200 (some vendors do that) becomes an *Error like ResponseError.
-func ParseTokenFields(vendor, op string, status int, body []byte) (TokenFields, error) {
+// in a 200 (some vendors do that) becomes an *Error like ResponseError,
+// scrubbed of sec.
+func ParseTokenFields(vendor, op string, status int, body []byte, sec *Secrets) (TokenFields, error) {
 	malformed := func(why string) error {
 		return &Error{Vendor: vendor, Op: op, StatusCode: status, Err: fmt.Errorf("%w: %s", ErrMalformedResponse, why)}
 	}
@@ -126,7 +154,7 @@ func ParseTokenFields(vendor, op string, status int, body []byte) (TokenFields, 
 		return nil, malformed("null body")
 	}
 	if code := f.String("error"); code != "" && f.String("access_token") == "" {
-		e := ResponseError(vendor, op, status, body)
+		e := sec.ResponseError(vendor, op, status, body)
 		e.Body = ""
 		return nil, e
 	}

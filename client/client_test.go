@@ -150,7 +150,7 @@ func TestWithHTTPClientAndUserAgent(t *testing.T) {
 	if st.TokenHTTPClient().Timeout != 7*time.Second {
 		t.Errorf("token client timeout %v", st.TokenHTTPClient().Timeout)
 	}
-	sess := st.Start("http://127.0.0.1", flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }))
+	sess := st.Start("http://127.0.0.1", flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }), nil)
 	defer sess.Close()
 
 	resp, err := st.TokenHTTPClient().Post(srv.URL, "text/plain", nil)
@@ -220,13 +220,13 @@ func TestReadTokenResponse(t *testing.T) {
 	hc := st.TokenHTTPClient()
 
 	resp, err := hc.Get(srv.URL + "/big")
-	_, _, err = client.ReadTokenResponse("acme", "token", resp, err)
+	_, _, err = client.ReadTokenResponse("acme", "token", resp, err, nil)
 	if !errors.Is(err, auth.ErrResponseTooLarge) {
 		t.Errorf("big: %v", err)
 	}
 
 	resp, err = hc.Get(srv.URL + "/echo")
-	_, _, err = client.ReadTokenResponse("acme", "token", resp, err, "hunter2", "abc")
+	_, _, err = client.ReadTokenResponse("acme", "token", resp, err, auth.NewSecrets("hunter2", "abc"))
 	var ae *auth.Error
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Code != "invalid_grant" || !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("echo: %v", err)
@@ -236,18 +236,18 @@ func TestReadTokenResponse(t *testing.T) {
 	}
 
 	resp, err = hc.Get(srv.URL + "/ok")
-	resp, body, err := client.ReadTokenResponse("acme", "token", resp, err)
+	resp, body, err := client.ReadTokenResponse("acme", "token", resp, err, nil)
 	if err != nil || string(body) != `{"access_token":"a"}` {
 		t.Fatalf("ok: %v %q", err, body)
 	}
-	tok, err := client.JSONToken("acme", "token", resp.StatusCode, body, time.Now(), time.Second, nil)
+	tok, err := client.JSONToken("acme", "token", resp.StatusCode, body, time.Now(), time.Second, nil, nil)
 	if err != nil || tok.AccessToken != "a" || !tok.Expiry.IsZero() {
 		t.Errorf("JSONToken: %v %v", tok, err)
 	}
 
 	// No response: retryable, URL (with a secret query) redacted.
 	_, err = hc.Get("http://127.0.0.1:1/x?access_token=sekrit")
-	_, _, err = client.ReadTokenResponse("acme", "token", nil, err)
+	_, _, err = client.ReadTokenResponse("acme", "token", nil, err, nil)
 	if !errors.As(err, &ae) || !ae.Retryable || strings.Contains(err.Error(), "sekrit") {
 		t.Errorf("transport error: %v", err)
 	}

@@ -12,10 +12,11 @@ import (
 // Close. Stack.Start makes it; the vendor builds its generated client with
 // Doer and Editors.
 type Session struct {
-	src     *auth.Source
-	base    string
-	doer    Doer
-	editors []Editor
+	src       *auth.Source
+	base      string
+	doer      Doer
+	editors   []Editor
+	closeIdle func() // closes the idle connections of the transport the Stack made
 }
 
 // BaseURL is the client's validated base URL (no trailing slash).
@@ -36,8 +37,23 @@ func (s *Session) Token(ctx context.Context) (*auth.Token, error) { return s.src
 // the golang.org/x/oauth2 adapter).
 func (s *Session) Source() *auth.Source { return s.src }
 
-// Close stops background token refreshes.
-func (s *Session) Close() error { return s.src.Close() }
+// Close stops background token refreshes and in-flight fetches, waits for
+// them, and closes the idle connections of the transport the client made
+// (not those of a transport given with WithHTTPClient), so no goroutine of
+// the client outlives it.
+func (s *Session) Close() error {
+	err := s.src.Close()
+	if s.closeIdle != nil {
+		s.closeIdle()
+	}
+	return err
+}
+
+// Scrub removes the client's credentials and the tokens it holds, in every
+// encoding a server might echo them in, and the well-known credential
+// shapes from text: for response bodies and other server text an
+// application logs or prints.
+func (s *Session) Scrub(text string) string { return s.src.Scrub(text) }
 
 // Do sends req through the client's stack, for requests the generated
 // client has no operation for: the vendor's static headers (unless req

@@ -43,6 +43,7 @@ type Stack struct {
 	clock     auth.Clock
 	log       *slog.Logger
 	base      http.RoundTripper
+	own       *http.Transport // the base transport when the Stack made it; closed idle by Session.Close
 	tokenHTTP *http.Client
 }
 
@@ -60,10 +61,17 @@ func NewStack(v Vendor, opts ...Option) *Stack {
 	if hc := s.opts.HTTPClient; hc != nil {
 		s.base = hc.Transport
 	}
+	if s.base == nil {
+		// One pool for the token and the resource clients, ours to close.
+		s.own = cleanhttp.DefaultPooledTransport()
+		s.base = s.own
+	}
 	if ua := s.opts.UserAgent; ua != "" {
 		s.base = userAgent{base: s.base, ua: ua}
 	}
-	s.tokenHTTP = s.httpClient(auth.HTTPOptions{MaxResponseBytes: auth.MaxTokenResponseBytes})
+	// Token, authorization and revoke requests carry credentials in
+	// headers and bodies: they never follow a redirect.
+	s.tokenHTTP = s.httpClient(auth.HTTPOptions{MaxResponseBytes: auth.MaxTokenResponseBytes, RefuseRedirects: true})
 	return s
 }
 
@@ -81,8 +89,8 @@ func (s *Stack) Logger() *slog.Logger { return s.log }
 
 // TokenHTTPClient is the client for the generated token-endpoint
 // operations: no token, no re-auth, the same safe retries, responses capped
-// at auth.MaxTokenResponseBytes, plain http refused for non-loopback hosts
-// unless WithInsecureHTTP.
+// at auth.MaxTokenResponseBytes, redirects refused (auth.ErrUnexpectedRedirect),
+// plain http refused for non-loopback hosts unless WithInsecureHTTP.
 func (s *Stack) TokenHTTPClient() *http.Client { return s.tokenHTTP }
 
 // ReauthStatuses is the effective re-auth set: the configured one, else the
@@ -120,9 +128,10 @@ type Doer interface {
 // and runs the vendor's CheckResponse. The client's errors have any URL
 // redacted (auth.RedactError): net/http puts the full request URL into
 // them, and with query placement that URL holds the token. base is the
-// validated BaseURL; headers are the vendor's static-header editors, run
-// before the token editor on every call.
-func (s *Stack) Start(base string, flow auth.Flow, headers ...Editor) *Session {
+// validated BaseURL; sec the client's credentials (scrubbed from every
+// error and from Session.Scrub); headers are the vendor's static-header
+// editors, run before the token editor on every call.
+func (s *Stack) Start(base string, flow auth.Flow, sec *auth.Secrets, headers ...Editor) *Session {
 	src := auth.NewSource(flow, auth.SourceOptions{
 		Vendor:       s.vendor.Name,
 		Store:        s.opts.Store,
@@ -130,15 +139,21 @@ func (s *Stack) Start(base string, flow auth.Flow, headers ...Editor) *Session {
 		Logger:       s.log,
 		StaleWindow:  s.opts.StaleWindow,
 		FetchTimeout: s.opts.FetchTimeout,
+		Secrets:      sec,
 	})
 	hc := s.httpClient(auth.HTTPOptions{
 		Source:         src,
 		Placement:      s.vendor.Placement,
 		ReauthStatuses: s.ReauthStatuses(),
 		CheckResponse:  s.vendor.CheckResponse,
+		Secrets:        sec,
 	})
 	editors := append(slices.Clip(headers), auth.Editor(src, s.vendor.Placement))
-	return &Session{src: src, base: base, doer: auth.SafeDoer{Client: hc}, editors: editors}
+	sess := &Session{src: src, base: base, doer: auth.SafeDoer{Client: hc}, editors: editors}
+	if s.own != nil {
+		sess.closeIdle = s.own.CloseIdleConnections
+	}
+	return sess
 }
 
 func (s *Stack) httpClient(ho auth.HTTPOptions) *http.Client {
@@ -160,10 +175,6 @@ type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
 
-// defaultTransport is the base when WithUserAgent is given without a
-// WithHTTPClient transport: the same pooled transport auth uses by default.
-var defaultTransport = cleanhttp.DefaultPooledTransport()
-
 // userAgent sets User-Agent on requests that have none.
 type userAgent struct {
 	base http.RoundTripper
@@ -171,13 +182,16 @@ type userAgent struct {
 }
 
 func (u userAgent) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := u.base
-	if base == nil {
-		base = defaultTransport
-	}
 	if req.Header.Get("User-Agent") == "" {
 		req = req.Clone(req.Context())
 		req.Header.Set("User-Agent", u.ua)
 	}
-	return base.RoundTrip(req)
+	return u.base.RoundTrip(req)
+}
+
+// CloseIdleConnections forwards to the base transport.
+func (u userAgent) CloseIdleConnections() {
+	if c, ok := u.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }

@@ -1,10 +1,7 @@
 package client
 
 import (
-	"bytes"
 	"encoding/base64"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,50 +12,12 @@ import (
 )
 
 // ReadTokenResponse reads what a generated token-endpoint operation
-// returned (its *http.Response and error, passed as is) and returns the
-// response of a 2xx status with its body buffered (so that the generated
-// Parse… function can still decode it) and the body bytes.
-//
-// Every failure is an *auth.Error with the given vendor and op ("token",
-// "refresh", "revoke"):
-//   - no response: the transport error with any URL redacted, Retryable
-//     unless it was refused (insecure transport, too large);
-//   - a body over auth.MaxTokenResponseBytes: auth.ErrResponseTooLarge;
-//   - a non-2xx status: auth.ResponseError (OAuth error and description
-//     parsed, so errors.Is(err, auth.ErrInvalidCredentials) works).
-//
-// secrets (password, client secret, code, refresh token…) are scrubbed
-// from every field of the error, in addition to the well-known token
-// shapes auth.Scrub removes, so a server that echoes them cannot leak them
-// into logs.
-func ReadTokenResponse(vendor, op string, resp *http.Response, err error, secrets ...string) (*http.Response, []byte, error) {
-	if err != nil {
-		if resp != nil && resp.Body != nil {
-			resp.Body.Close()
-		}
-		var ae *auth.Error
-		retryable := !errors.As(err, &ae) || ae.Retryable
-		if errors.Is(err, auth.ErrInsecureTransport) || errors.Is(err, auth.ErrResponseTooLarge) {
-			retryable = false
-		}
-		return nil, nil, ScrubError(&auth.Error{Vendor: vendor, Op: op, Retryable: retryable, Err: auth.RedactError(err)}, secrets...)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, auth.MaxTokenResponseBytes+1))
-	if err == nil && len(body) > auth.MaxTokenResponseBytes {
-		err = auth.ErrResponseTooLarge
-	}
-	if err != nil {
-		e := &auth.Error{Vendor: vendor, Op: op, StatusCode: resp.StatusCode, Err: err}
-		e.Retryable = !errors.Is(err, auth.ErrResponseTooLarge) // else the connection broke mid-body
-		return nil, nil, ScrubError(e, secrets...)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, nil, ScrubError(auth.ResponseError(vendor, op, resp.StatusCode, body), secrets...)
-	}
-	buffered := *resp
-	buffered.Body = io.NopCloser(bytes.NewReader(body))
-	return &buffered, body, nil
+// returned (its *http.Response and error, passed as is): see
+// auth.ReadTokenResponse. sec holds the flow's credentials (and the code or
+// refresh token the request carried), scrubbed from every error before
+// anything is cut.
+func ReadTokenResponse(vendor, op string, resp *http.Response, err error, sec *auth.Secrets) (*http.Response, []byte, error) {
+	return auth.ReadTokenResponse(vendor, op, resp, err, sec)
 }
 
 // JSONToken decodes a 2xx JSON token response (RFC 6749 §5.1 fields) into
@@ -68,15 +27,15 @@ func ReadTokenResponse(vendor, op string, resp *http.Response, err error, secret
 // only) and gives a zero or clamped Expiry (see auth.ExpiresIn). An OAuth
 // error object in a 200, an empty access_token or a body that is not a
 // JSON object is an *auth.Error (auth.ErrMalformedResponse for the latter
-// two).
-func JSONToken(vendor, op string, status int, body []byte, now time.Time, unit time.Duration, log *slog.Logger, secrets ...string) (*auth.Token, error) {
-	f, err := auth.ParseTokenFields(vendor, op, status, body)
+// two), scrubbed of sec.
+func JSONToken(vendor, op string, status int, body []byte, now time.Time, unit time.Duration, log *slog.Logger, sec *auth.Secrets) (*auth.Token, error) {
+	f, err := auth.ParseTokenFields(vendor, op, status, body, sec)
 	if err != nil {
-		return nil, ScrubError(err, secrets...)
+		return nil, err
 	}
 	tok, sane, err := f.Token(vendor, op, now, unit)
 	if err != nil {
-		return nil, ScrubError(err, secrets...)
+		return nil, err
 	}
 	if !sane && log != nil {
 		log.Warn("vendorkit: token lifetime missing or out of range; expiry is zero (valid until rejected) or clamped",
@@ -84,42 +43,6 @@ func JSONToken(vendor, op string, status int, body []byte, now time.Time, unit t
 	}
 	return tok, nil
 }
-
-// ScrubError removes secrets from the fields of any *auth.Error in err's
-// chain (Code, Description, Body) and returns err. Other errors are
-// returned unchanged: their text is scrubbed again when an *auth.Error
-// prints them.
-func ScrubError(err error, secrets ...string) error {
-	var ae *auth.Error
-	if len(secrets) == 0 || !errors.As(err, &ae) {
-		return err
-	}
-	ae.Code = auth.Scrub(ae.Code, secrets...)
-	ae.Description = auth.Scrub(ae.Description, secrets...)
-	ae.Body = auth.Scrub(ae.Body, secrets...)
-	if ae.Err != nil && containsAny(ae.Err.Error(), secrets) {
-		ae.Err = scrubbed{err: ae.Err, secrets: secrets}
-	}
-	return err
-}
-
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if sub != "" && strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// scrubbed keeps an error's chain but prints it without the secrets.
-type scrubbed struct {
-	err     error
-	secrets []string
-}
-
-func (s scrubbed) Error() string { return auth.Scrub(s.err.Error(), s.secrets...) }
-func (s scrubbed) Unwrap() error { return s.err }
 
 // BasicAuth returns the value of an HTTP Basic Authorization header for
 // user and pass exactly as given: "Basic " + base64(user + ":" + pass) of

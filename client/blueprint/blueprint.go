@@ -29,7 +29,6 @@ package blueprint
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -136,12 +135,12 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		return nil, err
 	}
 	f := &flow{
-		api:     tokenAPI,
-		form:    client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
-		st:      st,
-		secrets: []string{cfg.Password, url.QueryEscape(cfg.Password)},
+		api:  tokenAPI,
+		form: client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
+		st:   st,
+		sec:  auth.NewSecrets(cfg.Password),
 	}
-	sess := st.Start(base, f)
+	sess := st.Start(base, f, f.sec)
 	genOpts := []blueprintapi.ClientOption{blueprintapi.WithHTTPClient(sess.Doer())}
 	for _, ed := range sess.Editors() {
 		genOpts = append(genOpts, blueprintapi.WithRequestEditorFn(ed))
@@ -166,20 +165,20 @@ func (c *Client) User(ctx context.Context) (User, error) {
 
 // flow is the login. Only auth.Flow: no refresh token exists.
 type flow struct {
-	api     *blueprintapi.Client
-	form    string // holds the password: secret
-	st      *client.Stack
-	secrets []string
+	api  *blueprintapi.Client
+	form string // holds the password: secret
+	st   *client.Stack
+	sec  *auth.Secrets
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.LoginWithBody(ctx, formContentType, strings.NewReader(f.form))
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.secrets...)
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
 	now := f.st.Now()
-	tok, err := client.JSONToken(Vendor, "token", resp.StatusCode, body, now, time.Second, f.st.Logger(), f.secrets...)
+	tok, err := client.JSONToken(Vendor, "token", resp.StatusCode, body, now, time.Second, f.st.Logger(), f.sec)
 	if err != nil {
 		return nil, err
 	}

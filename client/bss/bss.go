@@ -133,13 +133,13 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		key, secret = url.QueryEscape(key), url.QueryEscape(secret)
 	}
 	f := &flow{
-		api:     tokenAPI,
-		basic:   client.BasicAuth(key, secret),
-		form:    client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
-		st:      st,
-		secrets: []string{cfg.Password, cfg.ClientSecret, url.QueryEscape(cfg.Password), url.QueryEscape(cfg.ClientSecret)},
+		api:   tokenAPI,
+		basic: client.BasicAuth(key, secret),
+		form:  client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
+		st:    st,
+		sec:   auth.NewSecrets(cfg.Password, cfg.ClientKey).WithBasic(cfg.ClientKey, cfg.ClientSecret),
 	}
-	sess := st.Start(base, f,
+	sess := st.Start(base, f, f.sec,
 		client.DefaultHeader("Accept", "application/json"),
 		client.DefaultHeader("X-Api-Version", version),
 	)
@@ -158,19 +158,19 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 // flow is the password grant. It implements only auth.Flow: BSS issues no
 // refresh token, so a new token is the same grant again.
 type flow struct {
-	api     *bssapi.Client
-	basic   string // "Basic …": secret
-	form    string // holds the password: secret
-	st      *client.Stack
-	secrets []string
+	api   *bssapi.Client
+	basic string // "Basic …": secret
+	form  string // holds the password: secret
+	st    *client.Stack
+	sec   *auth.Secrets
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(f.form),
 		auth.SetHeader("Authorization", f.basic))
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.secrets...)
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
-	return client.JSONToken(Vendor, "token", resp.StatusCode, body, f.st.Now(), time.Second, f.st.Logger(), f.secrets...)
+	return client.JSONToken(Vendor, "token", resp.StatusCode, body, f.st.Now(), time.Second, f.st.Logger(), f.sec)
 }

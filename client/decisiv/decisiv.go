@@ -37,7 +37,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -115,11 +114,11 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		return nil, err
 	}
 	f := &flow{
-		api:     tokenAPI,
-		basic:   client.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret),
-		secrets: []string{cfg.ConsumerSecret},
+		api:   tokenAPI,
+		basic: client.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret),
+		sec:   auth.NewSecrets(cfg.ConsumerKey).WithBasic(cfg.ConsumerKey, cfg.ConsumerSecret),
 	}
-	sess := st.Start(base, f)
+	sess := st.Start(base, f, f.sec)
 	genOpts := []decisivapi.ClientOption{decisivapi.WithHTTPClient(sess.Doer())}
 	for _, ed := range sess.Editors() {
 		genOpts = append(genOpts, decisivapi.WithRequestEditorFn(ed))
@@ -132,31 +131,30 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	return &Client{ClientWithResponses: api, Session: sess}, nil
 }
 
-// checkResponse turns a 403 into ErrBearerNotSupported. It runs after the
-// re-auth logic, which never sees 403 as a token problem.
+// checkResponse turns a 403 into ErrBearerNotSupported (the transport
+// makes it the cause of an *auth.Error with the status and a scrubbed body
+// excerpt). It runs after the re-auth logic, which never sees 403 as a
+// token problem.
 func checkResponse(resp *http.Response) error {
-	if resp.StatusCode != http.StatusForbidden {
-		return nil
+	if resp.StatusCode == http.StatusForbidden {
+		return ErrBearerNotSupported
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	e := auth.ResponseError(Vendor, "request", resp.StatusCode, body)
-	e.Err = ErrBearerNotSupported
-	return e
+	return nil
 }
 
 // flow is the client credentials grant. Only auth.Flow: no refresh token,
 // no revocation endpoint.
 type flow struct {
-	api     *decisivapi.Client
-	basic   string // "Basic …": secret
-	secrets []string
+	api   *decisivapi.Client
+	basic string // "Basic …": secret
+	sec   *auth.Secrets
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(grantBody),
 		auth.SetHeader("Authorization", f.basic),
 		auth.SetHeader("Accept", "application/xml"))
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.secrets...)
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}

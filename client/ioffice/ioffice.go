@@ -169,8 +169,8 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &flow{api: tokenAPI, cfg: cfg, st: st}
-	sess := st.Start(base, f)
+	f := &flow{api: tokenAPI, cfg: cfg, st: st, sec: auth.NewSecrets(cfg.Password)}
+	sess := st.Start(base, f, f.sec)
 	genOpts := []iofficeapi.ClientOption{iofficeapi.WithHTTPClient(sess.Doer())}
 	for _, ed := range sess.Editors() {
 		genOpts = append(genOpts, iofficeapi.WithRequestEditorFn(ed))
@@ -306,6 +306,7 @@ type flow struct {
 	api *iofficeapi.Client
 	cfg Config
 	st  *client.Stack
+	sec *auth.Secrets // the password
 }
 
 func setJSON() func(context.Context, *http.Request) error {
@@ -324,13 +325,13 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 		XAuthPassword: f.cfg.Password,
 		XClientId:     f.cfg.ClientID,
 	}, setJSON())
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.cfg.Password)
+	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := auth.ParseTokenFields(Vendor, "token", resp.StatusCode, body)
+	fields, err := auth.ParseTokenFields(Vendor, "token", resp.StatusCode, body, f.sec)
 	if err != nil {
-		return nil, client.ScrubError(err, f.cfg.Password)
+		return nil, err
 	}
 	code := fields.String("code")
 	if code == "" {
@@ -347,7 +348,7 @@ func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
 	return f.token(ctx, "exchange", &iofficeapi.RequestTokenParams{
 		XGrantType: iofficeapi.AuthorizationCode,
 		XAuthCode:  &code,
-	}, code, f.cfg.Password)
+	}, f.sec.With(code))
 }
 
 // Refresh redeems t's refresh token; the result carries the rotated one.
@@ -356,20 +357,20 @@ func (f *flow) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) 
 	return f.token(ctx, "refresh", &iofficeapi.RequestTokenParams{
 		XGrantType:    iofficeapi.RefreshToken,
 		XRefreshToken: &rt,
-	}, rt, t.AccessToken)
+	}, f.sec.With(rt, t.AccessToken))
 }
 
-func (f *flow) token(ctx context.Context, op string, p *iofficeapi.RequestTokenParams, secrets ...string) (*auth.Token, error) {
+func (f *flow) token(ctx context.Context, op string, p *iofficeapi.RequestTokenParams, sec *auth.Secrets) (*auth.Token, error) {
 	p.XRedirectUri = f.cfg.RedirectURI
 	p.XClientId = f.cfg.ClientID
 	p.XScope = f.cfg.Scope
 	resp, err := f.api.RequestToken(ctx, p, setJSON())
-	resp, body, err := client.ReadTokenResponse(Vendor, op, resp, err, secrets...)
+	resp, body, err := client.ReadTokenResponse(Vendor, op, resp, err, sec)
 	if err != nil {
 		return nil, err
 	}
 	// expires_in is in milliseconds.
-	return client.JSONToken(Vendor, op, resp.StatusCode, body, f.st.Now(), time.Millisecond, f.st.Logger(), secrets...)
+	return client.JSONToken(Vendor, op, resp.StatusCode, body, f.st.Now(), time.Millisecond, f.st.Logger(), sec)
 }
 
 // Revoke invalidates t's access token and then its refresh token, one
@@ -377,12 +378,13 @@ func (f *flow) token(ctx context.Context, op string, p *iofficeapi.RequestTokenP
 // x-token"): a logout that left the refresh token alive would leave a way
 // to mint new access tokens behind.
 func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
+	sec := f.sec.With(t.AccessToken, t.RefreshToken)
 	for _, tok := range []string{t.AccessToken, t.RefreshToken} {
 		if tok == "" {
 			continue
 		}
 		resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: tok})
-		if _, _, err = client.ReadTokenResponse(Vendor, "revoke", resp, err, t.AccessToken, t.RefreshToken); err != nil {
+		if _, _, err = client.ReadTokenResponse(Vendor, "revoke", resp, err, sec); err != nil {
 			return err
 		}
 	}

@@ -2,12 +2,7 @@ package sandbox
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"html/template"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/vendorkit/vendorkit/gen/iofficeapi"
@@ -90,6 +85,7 @@ func newIOffice(v *Vendor, opts *Options) vendorParts {
 		},
 		secrets:          []string{h.o.Password},
 		authorizeBrowser: h.authorizeBrowser,
+		offSpec:          map[route]http.Handler{{http.MethodPost, "/login.html"}: http.HandlerFunc(h.loginForm)},
 	}
 }
 
@@ -229,76 +225,4 @@ func (h *ioffice) GetCurrentUser(ctx context.Context, _ iofficeapi.GetCurrentUse
 		return iofficeErr(http.StatusUnauthorized, "invalid_token", "the access token is invalid, expired or revoked"), nil
 	}
 	return iofficeReply{status: http.StatusOK, header: http.Header{"Content-Type": {jsonType}}, body: h.user}, nil
-}
-
-// checkLogin is what login.html checks of its five query parameters.
-func (h *ioffice) checkLogin(q url.Values) error {
-	for _, name := range []string{"response_type", "client_id", "redirect_uri", "scope", "state"} {
-		if q.Get(name) == "" {
-			return fmt.Errorf("login.html needs all five query parameters; %s is missing", name)
-		}
-	}
-	switch {
-	case q.Get("response_type") != "code":
-		return errors.New("response_type must be code")
-	case q.Get("client_id") != h.o.ClientID:
-		return errors.New("unknown client_id")
-	case q.Get("redirect_uri") != h.o.RedirectURI:
-		return errors.New("redirect_uri is not the one registered for this client")
-	}
-	return nil
-}
-
-var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>iOFFICE sign in (vendorkit sandbox)</title></head>
-<body>
-<h1>Sign in</h1>
-<p>Sandbox: this form does not submit. Sign in with Vendor.AuthorizeBrowser,
-which sends you to {{.RedirectURI}} with the code in the URL fragment.</p>
-<form onsubmit="return false">
-<input type="hidden" name="state" value="{{.State}}">
-<label>Username <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Sign in</button>
-</form>
-</body></html>
-`))
-
-// LoginPage is GET /login.html: the browser flow's sign-in form.
-func (h *ioffice) LoginPage(ctx context.Context, _ iofficeapi.LoginPageRequestObject) (iofficeapi.LoginPageResponseObject, error) {
-	q := rawRequest(ctx).URL.Query()
-	if err := h.checkLogin(q); err != nil {
-		return iofficeErr(http.StatusBadRequest, "invalid_request", err.Error()), nil
-	}
-	var b strings.Builder
-	if err := loginPage.Execute(&b, struct{ RedirectURI, State string }{q.Get("redirect_uri"), q.Get("state")}); err != nil {
-		return nil, err
-	}
-	return iofficeReply{status: http.StatusOK, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, body: []byte(b.String())}, nil
-}
-
-// authorizeBrowser backs Vendor.AuthorizeBrowser.
-func (h *ioffice) authorizeBrowser(loginURL, username, password string) (string, error) {
-	u, err := url.Parse(loginURL)
-	if err != nil {
-		return "", fmt.Errorf("sandbox: login URL: %w", err)
-	}
-	base, _ := url.Parse(h.v.BaseURL)
-	if u.Scheme != base.Scheme || u.Host != base.Host || u.Path != "/login.html" {
-		return "", fmt.Errorf("sandbox: %s is not this sandbox's login page (%s/login.html)", loginURL, h.v.BaseURL)
-	}
-	q := u.Query()
-	if err := h.checkLogin(q); err != nil {
-		return "", fmt.Errorf("sandbox: %w", err)
-	}
-	if username != h.o.Username || !equalSecret(password, h.o.Password) {
-		return "", errors.New("sandbox: wrong username or password")
-	}
-	code := h.v.tokens.issue(authCode, h.o.CodeTTL, q.Get("scope"))
-	// The docs show "<redirect_uri>#code=<authorization_code>&appCode=<app_code>";
-	// state is appended because OAuth 2 (RFC 6749 §4.1.2) echoes it and the
-	// docs call it state "set by the client" to be preserved.
-	return q.Get("redirect_uri") + "#code=" + url.QueryEscape(code) +
-		"&appCode=" + url.QueryEscape(h.o.AppCode) +
-		"&state=" + url.QueryEscape(q.Get("state")), nil
 }

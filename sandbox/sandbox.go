@@ -22,8 +22,16 @@ type Clock interface{ Now() time.Time }
 // Options configures Start. The zero value serves every vendor on
 // 127.0.0.1 with the docs' example credentials and lifetimes.
 type Options struct {
-	Addr      string // listen host, default "127.0.0.1"; each vendor gets its own port
-	Clock     Clock  // nil → time.Now
+	Addr string // listen host, default "127.0.0.1"; each vendor gets its own port
+	// Port, if not 0, puts the vendors on Port, Port+1, ... in Vendors()
+	// order, for URLs that stay the same across runs; 0 picks free ports.
+	// A port in use fails Start with an error that wraps EADDRINUSE.
+	Port  int
+	Clock Clock // nil → time.Now
+	// Log, if set, is called once per request served, after the response.
+	// It runs on the request's goroutine, so it must be safe for
+	// concurrent use.
+	Log       func(LogEntry)
 	BSS       BSSOptions
 	Blueprint BlueprintOptions
 	Decisiv   DecisivOptions
@@ -63,8 +71,9 @@ type Fault struct {
 type Stats struct {
 	// TokenRequests counts requests to the token endpoints by grant:
 	// "password", "client_credentials", "authorization_code",
-	// "refresh_token", and for iOFFICE "auth_code" (/oauth2/auth) and
-	// "revoke". A request that names no grant counts under "none".
+	// "refresh_token", and for iOFFICE "auth_code" (/oauth2/auth),
+	// "revoke" and "login" (the login form's POST, whatever its outcome).
+	// A request that names no grant counts under "none".
 	TokenRequests map[string]int
 	// ResourceRequests counts requests to resource endpoints, failed or not.
 	ResourceRequests int
@@ -83,6 +92,7 @@ type Sandbox struct {
 	once    sync.Once
 	stopped sync.Once
 	err     error
+	log     func(LogEntry) // Options.Log, for the admin endpoint too
 }
 
 // Vendor is one fake vendor server.
@@ -100,6 +110,7 @@ type Vendor struct {
 	latency  atomic.Int64 // time.Duration on token endpoints
 	faults   faultQueue
 	stats    counters
+	noState  atomic.Bool // OmitLoginState
 }
 
 // vendorDef is what a vendor file registers: its name (as in specs.Vendors
@@ -125,6 +136,10 @@ type vendorParts struct {
 	secrets  []string          // static secrets; issued tokens are added by Secrets
 	// authorizeBrowser backs Vendor.AuthorizeBrowser (iOFFICE only).
 	authorizeBrowser func(loginURL, username, password string) (string, error)
+	// offSpec serves routes the vendor's spec does not have, by
+	// method and path (iOFFICE's login form POST), outside the validated
+	// pipeline.
+	offSpec map[route]http.Handler
 }
 
 var registry []vendorDef
@@ -159,8 +174,12 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 	specs.RegisterBodyDecoders()
 
+	defs := definitions()
+	if opts.Port < 0 || opts.Port > 0 && opts.Port+len(defs)-1 > 65535 {
+		return nil, fmt.Errorf("sandbox: port %d: the %d vendors need ports %d-%d", opts.Port, len(defs), opts.Port, opts.Port+len(defs)-1)
+	}
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Sandbox{cancel: cancel, stop: make(chan struct{}), watcher: make(chan struct{})}
+	s := &Sandbox{cancel: cancel, stop: make(chan struct{}), watcher: make(chan struct{}), log: opts.Log}
 	var listeners []net.Listener
 	fail := func(err error) (*Sandbox, error) {
 		cancel()
@@ -169,12 +188,16 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 		return nil, err
 	}
-	for _, d := range definitions() {
+	for i, d := range defs {
 		val, err := validatorFor(d)
 		if err != nil {
 			return fail(err)
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(opts.Addr, "0"))
+		port := 0
+		if opts.Port > 0 {
+			port = opts.Port + i
+		}
+		ln, err := listen(opts.Addr, port)
 		if err != nil {
 			return fail(fmt.Errorf("sandbox: %s: %w", d.name, err))
 		}
@@ -193,7 +216,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 		v.lifetime.Store(int64(v.parts.lifetime))
 		v.srv = &http.Server{
-			Handler:           v,
+			Handler:           v.front(opts.Log),
 			ReadHeaderTimeout: 10 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		}

@@ -1,0 +1,76 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// LogEntry is one request the sandbox served, as Options.Log receives it.
+// It has no query string, header or body on purpose: iOFFICE takes
+// access_token in the query, its login page carries state, and every
+// credential travels in a header or a body.
+type LogEntry struct {
+	Vendor string // "bss", "blueprint", "decisiv", "ioffice", or "admin"
+	Method string
+	Path   string // URL path, escaped, without the query string
+	// Status is the status sent, or 0 when none was: a Fault.Drop, or a
+	// request abandoned during the token latency.
+	Status   int
+	Duration time.Duration // real time, from routing to the last byte written
+}
+
+// route is a key of vendorParts.offSpec.
+type route struct{ method, path string }
+
+// front is what a vendor's http.Server serves: the off-spec routes, else
+// the spec pipeline (ServeHTTP), with the access log around both.
+func (v *Vendor) front(log func(LogEntry)) http.Handler {
+	var h http.Handler = v
+	if len(v.parts.offSpec) > 0 {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			off, ok := v.parts.offSpec[route{r.Method, r.URL.Path}]
+			if !ok {
+				v.ServeHTTP(w, r)
+				return
+			}
+			rec := &recorder{ResponseWriter: w}
+			off.ServeHTTP(rec, r)
+			if rec.status >= 400 {
+				v.stats.rejected.Add(1)
+			}
+		})
+	}
+	return logged(v.Name, log, h)
+}
+
+// logged calls log after each request h serves; nil log returns h.
+func logged(name string, log func(LogEntry), h http.Handler) http.Handler {
+	if log == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recorder{ResponseWriter: w}
+		start := time.Now()
+		// Deferred: a handler that aborts (http.ErrAbortHandler) is logged too.
+		defer func() {
+			log(LogEntry{Vendor: name, Method: r.Method, Path: r.URL.EscapedPath(), Status: rec.status, Duration: time.Since(start)})
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// listen binds host:port (port 0: a free one). A port in use says so
+// first, the OS's words after.
+func listen(host string, port int) (net.Listener, error) {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s is in use: %w", addr, err)
+	}
+	return ln, err
+}

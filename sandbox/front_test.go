@@ -1,0 +1,202 @@
+package sandbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/vendorkit/vendorkit/sandbox"
+)
+
+// freePorts finds n consecutive free loopback ports. Another process may
+// take one before the test binds it; callers retry on EADDRINUSE.
+func freePorts(t *testing.T, n int) int {
+	t.Helper()
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := ln.Addr().(*net.TCPAddr).Port
+		lns := []net.Listener{ln}
+		ok := base+n-1 <= 65535
+		for p := base + 1; ok && p < base+n; p++ {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				break
+			}
+			lns = append(lns, l)
+		}
+		for _, l := range lns {
+			l.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatalf("no %d consecutive free ports", n)
+	return 0
+}
+
+// startOnPort starts a sandbox on Port (retrying if another process took
+// one of the ports in between) and returns it with the port.
+func startOnPort(t *testing.T, opts sandbox.Options) (*env, int) {
+	t.Helper()
+	for range 10 {
+		opts.Port = freePorts(t, 5)
+		s, err := sandbox.Start(context.Background(), opts)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		// Ports free again (SO_REUSEADDR): start for real through start().
+		return start(t, opts), opts.Port
+	}
+	t.Fatal("ports kept being taken")
+	return nil, 0
+}
+
+func TestPortPutsVendorsOnConsecutivePorts(t *testing.T) {
+	t.Parallel()
+	e, port := startOnPort(t, sandbox.Options{})
+	for i, v := range e.s.Vendors() {
+		u, _ := url.Parse(v.BaseURL)
+		if u.Port() != strconv.Itoa(port+i) {
+			t.Errorf("%s on %s, want port %d", v.Name, v.BaseURL, port+i)
+		}
+		if v.Env()["VENDORKIT_"+strings.ToUpper(v.Name)+"_BASE_URL"] != v.BaseURL {
+			t.Errorf("%s: Env's BASE_URL is not BaseURL", v.Name)
+		}
+	}
+	if r := e.bssGet("/api/accounts/1", e.bssToken()); r.status != 200 {
+		t.Errorf("bss on its fixed port: %d", r.status)
+	}
+}
+
+func TestPortInUseIsAClearError(t *testing.T) {
+	t.Parallel()
+	port := freePorts(t, 4)
+	// Hold decisiv's port (the third).
+	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+2))
+	if err != nil {
+		t.Skipf("port %d taken meanwhile: %v", port+2, err)
+	}
+	defer busy.Close()
+	_, err = sandbox.Start(context.Background(), sandbox.Options{Port: port})
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("Start: %v, want EADDRINUSE", err)
+	}
+	want := fmt.Sprintf("sandbox: decisiv: 127.0.0.1:%d is in use", port+2)
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want it to start %q", err, want)
+	}
+	// The ports bound before the failure were released.
+	for _, p := range []int{port, port + 1} {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			t.Errorf("port %d still held after the failed Start: %v", p, err)
+			continue
+		}
+		ln.Close()
+	}
+	for _, p := range []int{-1, 65534} {
+		if _, err := sandbox.Start(context.Background(), sandbox.Options{Port: p}); err == nil || !strings.Contains(err.Error(), "need ports") {
+			t.Errorf("Port %d: %v", p, err)
+		}
+	}
+}
+
+// logSink collects Options.Log entries.
+type logSink struct {
+	mu      sync.Mutex
+	entries []sandbox.LogEntry
+}
+
+func (l *logSink) log(e sandbox.LogEntry) {
+	l.mu.Lock()
+	l.entries = append(l.entries, e)
+	l.mu.Unlock()
+}
+
+func (l *logSink) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, e := range l.entries {
+		if e.Duration < 0 {
+			out = append(out, "negative duration")
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %d", e.Vendor, e.Method, e.Path, e.Status))
+	}
+	return out
+}
+
+// Every request is logged once, with vendor, method, path and status, and
+// nothing a credential travels in.
+func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
+	t.Parallel()
+	sink := &logSink{}
+	e := start(t, sandbox.Options{Log: sink.log})
+
+	access, refresh := e.iofficeTokens()
+	iofficeURL := e.v("ioffice").BaseURL
+	e.do("GET", iofficeURL+"/external/api/rest/v2/users/me?access_token="+access, "") // the token in the query
+	e.iofficeExchange("refresh_token", refresh)
+	q := e.iofficeLoginParams()
+	q.Set("state", "state-that-must-not-be-logged")
+	pageURL, form := e.loginForm(q)
+	r := e.submit(pageURL, form, e.credentials())
+	_, frag, _ := strings.Cut(r.header.Get("Location"), "#")
+	code, _ := url.ParseQuery(frag)
+	e.submit(pageURL, form, map[string]string{"username": "apiuser", "password": "not-the-password-42"})
+	tok := e.bssToken()
+	e.bssGet("/api/accounts/1", tok)
+	e.v("bss").FailNext(1, sandbox.Fault{Drop: true})
+	e.try(context.Background(), "GET", e.v("bss").BaseURL+"/api/accounts/1", "",
+		"Accept", "application/json", "X-Api-Version", "latest", "Authorization", "Bearer "+tok)
+	e.do("GET", e.v("bss").BaseURL+"/api/accounts/1/%0Aforged-line", "")
+
+	// Close waits for every handler, so every entry is in.
+	e.s.Close()
+	got := sink.lines()
+	want := []string{
+		"ioffice POST /external/api/oauth2/auth 200",
+		"ioffice POST /external/api/oauth2/token 200",
+		"ioffice GET /external/api/rest/v2/users/me 200",
+		"ioffice POST /external/api/oauth2/token 200",
+		"ioffice GET /login.html 200",
+		"ioffice POST /login.html 303",
+		"ioffice POST /login.html 200",
+		"bss POST /bsssmapi/oauth/token 200",
+		"bss GET /bsssmapi/api/accounts/1 200",
+		"bss GET /bsssmapi/api/accounts/1 0",
+		"bss GET /bsssmapi/api/accounts/1/%0Aforged-line 404",
+	}
+	// A dropped keep-alive connection may be retried by the transport
+	// (see Fault.Drop): the retry is a request of its own.
+	if len(got) == len(want)+1 && got[10] == "bss GET /bsssmapi/api/accounts/1 200" {
+		got = append(got[:10], got[11:]...)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	all := fmt.Sprintf("%+v", sink.entries)
+	secrets := append(e.v("ioffice").Secrets(), e.v("bss").Secrets()...)
+	secrets = append(secrets, code.Get("code"), "state-that-must-not-be-logged", "not-the-password-42", "access_token", url.QueryEscape(e.credentials()["password"]))
+	for _, s := range secrets {
+		if strings.Contains(all, s) {
+			t.Errorf("the log has a secret (%d chars, starts %q)", len(s), s[:3])
+		}
+	}
+}

@@ -17,8 +17,9 @@
 //
 // # Request pipeline
 //
-// Every vendor has its own loopback listener and shares one pipeline
-// (serve.go), in this order:
+// Every vendor has its own loopback listener (consecutive ports from
+// Options.Port, or free ones) and shares one pipeline (serve.go), in this
+// order:
 //
 //  1. kin-openapi routes the request by path alone against the embedded
 //     spec (the spec's servers are replaced by the path prefix); unknown
@@ -44,6 +45,16 @@
 //     X-Api-Version. Handlers check token validity (401) and everything
 //     else the docs require.
 //
+// In front of the pipeline (front.go), routes the spec does not have are
+// served by the vendor file itself: iOFFICE's login form POSTs to
+// /login.html, which the docs never describe. Options.Log sees every
+// request, both kinds, after its response: vendor, method, path, status,
+// duration, and never a query string, header or body.
+//
+// StartAdmin adds an admin endpoint on 127.0.0.1 (admin.go), behind a
+// random bearer token, for driving a running sandbox from another process:
+// counters, RevokeAll, lifetime, latency, OmitLoginState, FailNext.
+//
 // The sandbox's clock (Options.Clock) drives token, code and Blueprint
 // date arithmetic, so tests can expire things without sleeping; latency is
 // real time.
@@ -53,8 +64,10 @@
 // Vendor-neutral: sandbox.go (API, lifecycle, registry), serve.go
 // (pipeline, replies), validate.go (spec, routing, authentication,
 // XML decoder), tokens.go (issue, check, single use, revocation),
-// faults.go (FailNext, latency, counters). One file per vendor: bss.go,
-// blueprint.go, decisiv.go, ioffice.go.
+// faults.go (FailNext, latency, counters), front.go (access log,
+// off-spec routes, ports), admin.go (the admin endpoint). One file per
+// vendor: bss.go, blueprint.go, decisiv.go, ioffice.go (and loginpage.go,
+// iOFFICE's browser login).
 //
 // # Adding a vendor
 //

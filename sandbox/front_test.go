@@ -148,6 +148,11 @@ func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
 	t.Parallel()
 	sink := &logSink{}
 	e := start(t, sandbox.Options{Log: sink.log})
+	admin, err := e.s.StartAdmin(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
 
 	access, refresh := e.iofficeTokens()
 	iofficeURL := e.v("ioffice").BaseURL
@@ -166,8 +171,11 @@ func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
 	e.try(context.Background(), "GET", e.v("bss").BaseURL+"/api/accounts/1", "",
 		"Accept", "application/json", "X-Api-Version", "latest", "Authorization", "Bearer "+tok)
 	e.do("GET", e.v("bss").BaseURL+"/api/accounts/1/%0Aforged-line", "")
+	e.do("GET", admin.URL+"/stats", "", "Authorization", "Bearer "+admin.Token)
+	e.do("POST", admin.URL+"/revoke-all", "", "Authorization", "Bearer wrong-"+admin.Token)
 
 	// Close waits for every handler, so every entry is in.
+	admin.Close()
 	e.s.Close()
 	got := sink.lines()
 	want := []string{
@@ -182,6 +190,8 @@ func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
 		"bss GET /bsssmapi/api/accounts/1 200",
 		"bss GET /bsssmapi/api/accounts/1 0",
 		"bss GET /bsssmapi/api/accounts/1/%0Aforged-line 404",
+		"admin GET /stats 200",
+		"admin POST /revoke-all 401",
 	}
 	// A dropped keep-alive connection may be retried by the transport
 	// (see Fault.Drop): the retry is a request of its own.
@@ -193,7 +203,7 @@ func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
 	}
 	all := fmt.Sprintf("%+v", sink.entries)
 	secrets := append(e.v("ioffice").Secrets(), e.v("bss").Secrets()...)
-	secrets = append(secrets, code.Get("code"), "state-that-must-not-be-logged", "not-the-password-42", "access_token", url.QueryEscape(e.credentials()["password"]))
+	secrets = append(secrets, admin.Token, code.Get("code"), "state-that-must-not-be-logged", "not-the-password-42", "access_token", url.QueryEscape(e.credentials()["password"]))
 	for _, s := range secrets {
 		if strings.Contains(all, s) {
 			t.Errorf("the log has a secret (%d chars, starts %q)", len(s), s[:3])

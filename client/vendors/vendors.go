@@ -22,6 +22,9 @@ type Client interface {
 	Source() *auth.Source
 	Do(ctx context.Context, req *http.Request) (*http.Response, error)
 	BaseURL() string
+	// Scrub removes the client's credentials and tokens, in every
+	// encoding, from server text before it is printed.
+	Scrub(text string) string
 	Close() error
 }
 

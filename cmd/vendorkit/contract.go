@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/contract"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
@@ -21,10 +20,10 @@ import (
 var contractSandboxHook func(*sandbox.Sandbox)
 
 type contractFlags struct {
-	vendor   string
-	junit    string
-	live     bool
-	insecure bool
+	vendor  string
+	junit   string
+	live    bool
+	timeout time.Duration
 }
 
 func newContractCommand(g *globals) *cobra.Command {
@@ -58,13 +57,13 @@ did, 2 on a usage error. --junit FILE also writes JUnit XML for CI.`,
   VENDORKIT_CONTRACT=live vendorkit contract --vendor decisiv --insecure-http`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runContract(cmd.Context(), g, f)
+			return bounded(cmd.Context(), f.timeout, func(ctx context.Context) error { return runContract(ctx, g, f) })
 		},
 	}
 	cmd.Flags().StringVar(&f.vendor, "vendor", "all", "vendor to check ("+vendorNames()+"), or all")
 	cmd.Flags().StringVar(&f.junit, "junit", "", "also write the results as JUnit XML to `FILE`")
 	cmd.Flags().BoolVar(&f.live, "live", false, "check the deployments the VENDORKIT_* variables name instead of the embedded sandbox (also VENDORKIT_CONTRACT=live)")
-	cmd.Flags().BoolVar(&f.insecure, "insecure-http", false, "allow plain http:// to non-loopback hosts (Decisiv's docs use http)")
+	addTimeout(cmd, &f.timeout, 5*time.Minute)
 	return cmd
 }
 
@@ -77,10 +76,7 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 		vendors = []string{f.vendor}
 	}
 	live := f.live || os.Getenv("VENDORKIT_CONTRACT") == "live"
-	opts := append(g.clientOptions(), client.WithLogger(g.logger()))
-	if f.insecure {
-		opts = append(opts, client.WithInsecureHTTP())
-	}
+	opts := g.clientOptions()
 
 	lookups := map[string]func(string) (string, bool){}
 	where := "live deployments (VENDORKIT_* variables)"

@@ -18,7 +18,8 @@ import (
 )
 
 func newDemoCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var timeout time.Duration
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run every vendor client through its whole life on the embedded sandbox",
 		Long: `demo starts the embedded sandbox (fake BSS, Blueprint, Decisiv and iOFFICE
@@ -36,9 +37,11 @@ is 0 only if every step passed.`,
   go run ./cmd/vendorkit demo -v`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), g)
+			return bounded(cmd.Context(), timeout, func(ctx context.Context) error { return runDemo(ctx, g) })
 		},
 	}
+	addTimeout(cmd, &timeout, defaultTimeout)
+	return cmd
 }
 
 // demoSandboxHook lets tests see the demo's sandbox (its secrets) before
@@ -137,7 +140,7 @@ func runDemo(ctx context.Context, g *globals) error {
 		sv := sb.Vendor(e.name)
 		env := sv.Env()
 		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-		opts := append(g.clientOptions(), client.WithClock(clock), client.WithLogger(g.logger()))
+		opts := append(g.clientOptions(), client.WithClock(clock))
 		c, err := e.open(lookup, opts...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.name, err)

@@ -2,15 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
-
-	"github.com/vendorkit/vendorkit/auth"
 )
 
 // maxErrorBody is how much of an error response `do` quotes on stderr.
@@ -19,14 +20,17 @@ const maxErrorBody = 4 << 10
 func newDoCommand(g *globals) *cobra.Command {
 	var vendor, baseURL, data string
 	var headers []string
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "do --vendor VENDOR METHOD PATH",
 		Short: "Send an authenticated request through the full client stack",
 		Long: `do sends METHOD PATH through the vendor's full client stack: token cache,
 token placement, static headers (BSS: Accept, X-Api-Version), one re-auth
 on 401, and safe retries. PATH is relative to the base URL (BSS: after
-/bsssmapi). The response body goes to stdout. A status >= 400 exits 1 with
-the status and the body, secrets scrubbed, on stderr.`,
+/bsssmapi). The response body goes to stdout (terminal escape sequences
+removed when stdout is a terminal; exact bytes when it is a file or a
+pipe). A status >= 400 exits 1 with the status and the body, secrets
+scrubbed, on stderr. --timeout bounds the whole command.`,
 		Example: `  vendorkit do --vendor bss GET /api/accounts/1
   vendorkit do --vendor ioffice GET /external/api/rest/v2/users/me
   vendorkit do --vendor blueprint GET /pages -H 'X-Requested-With: XMLHttpRequest'
@@ -44,7 +48,7 @@ the status and the body, secrets scrubbed, on stderr.`,
 			if err != nil {
 				return err
 			}
-			v, c, lookup, err := g.openVendor(vendor, baseURL)
+			_, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
@@ -52,50 +56,83 @@ the status and the body, secrets scrubbed, on stderr.`,
 			if !strings.HasPrefix(path, "/") {
 				path = "/" + path
 			}
-			ctx := cmd.Context()
-			var rd io.Reader
-			if body != nil {
-				rd = bytes.NewReader(body)
-			}
-			// A relative URL: the client resolves it under its BaseURL and
-			// refuses to send its token anywhere else.
-			req, err := http.NewRequestWithContext(ctx, method, path, rd)
-			if err != nil {
-				return usagef("bad request: %v", err)
-			}
-			for _, h := range headers {
-				name, value, ok := strings.Cut(h, ":")
-				if !ok || strings.TrimSpace(name) == "" {
-					return usagef("-H %q: want 'Name: value'", h)
-				}
-				req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
-			}
-			resp, err := c.Do(ctx, req)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			if g.verbose {
-				st := c.Source().Stats()
-				fmt.Fprintf(g.stderr, "* token requests: %d grant, %d refresh\n", st.Fetches, st.Refreshes)
-			}
-			if resp.StatusCode >= 400 {
-				excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-				fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, path, resp.Status)
-				if len(excerpt) > 0 {
-					fmt.Fprintln(g.stderr, auth.Scrub(string(excerpt), envSecrets(v.name, lookup)...))
-				}
-				return httpError{status: resp.StatusCode}
-			}
-			_, err = io.Copy(g.stdout, resp.Body)
-			return err
+			return bounded(cmd.Context(), timeout, func(ctx context.Context) error {
+				return g.do(ctx, c, method, path, body, headers)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&vendor, "vendor", "", "vendor: "+vendorNames())
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
 	cmd.Flags().StringVarP(&data, "data", "d", "", "request body: @FILE, - for stdin, or the literal body")
 	cmd.Flags().StringArrayVarP(&headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
+	addTimeout(cmd, &timeout, defaultTimeout)
 	return cmd
+}
+
+// do sends one request and copies the answer: the body to stdout (escape
+// sequences removed when stdout is a terminal), or for a status >= 400 the
+// status and a scrubbed excerpt of the body to stderr.
+func (g *globals) do(ctx context.Context, c vendorClient, method, path string, body []byte, headers []string) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	// A relative URL: the client resolves it under its BaseURL and
+	// refuses to send its token anywhere else.
+	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	if err != nil {
+		return usagef("bad request: %v", err)
+	}
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return usagef("-H %q: want 'Name: value'", h)
+		}
+		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if g.verbose {
+		st := c.Source().Stats()
+		fmt.Fprintf(g.stderr, "* token requests: %d grant, %d refresh\n", st.Fetches, st.Refreshes)
+	}
+	if resp.StatusCode >= 400 {
+		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(path), termSafe(resp.Status))
+		if excerpt := g.errorExcerpt(c, resp.Body); excerpt != "" {
+			fmt.Fprintln(g.stderr, excerpt)
+		}
+		return httpError{status: resp.StatusCode}
+	}
+	if isTerminal(g.stdout) {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(g.stdout, termSafe(string(b)))
+		return err
+	}
+	_, err = io.Copy(g.stdout, resp.Body)
+	return err
+}
+
+// errorExcerpt reads an error body and returns at most maxErrorBody bytes
+// of it: scrubbed of the client's credentials and tokens first (over a
+// read long enough that no secret straddles the cut), cut after, terminal
+// escapes removed.
+func (g *globals) errorExcerpt(c vendorClient, body io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(body, 2*maxErrorBody))
+	s := c.Scrub(string(b))
+	if len(s) > maxErrorBody {
+		cut := maxErrorBody
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return strings.TrimRight(termSafe(s), "\n")
 }
 
 // readData resolves --data: "" no body, "-" stdin, "@file" a file, else
@@ -118,17 +155,4 @@ func readData(data string, stdin io.Reader) ([]byte, error) {
 		return b, nil
 	}
 	return []byte(data), nil
-}
-
-// envSecrets returns the configured secrets of a vendor, for scrubbing
-// anything quoted back from the server.
-func envSecrets(vendor string, lookup lookupFunc) []string {
-	var out []string
-	prefix := "VENDORKIT_" + strings.ToUpper(vendor) + "_"
-	for _, f := range []string{"PASSWORD", "CLIENT_SECRET", "CONSUMER_SECRET", "CLIENT_KEY", "CONSUMER_KEY"} {
-		if v, ok := lookup(prefix + f); ok && v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }

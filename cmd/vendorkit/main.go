@@ -2,8 +2,7 @@
 // embedded sandbox, and token, do, revoke, sandbox and contract commands that
 // a Go engineer reaches for like curl or oauth2l.
 //
-// Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
-// 3 authentication failure, 4 network failure.
+// Exit codes: see exitCodes (exit.go), printed by `vendorkit --help`.
 package main
 
 import (
@@ -15,16 +14,23 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		signal.Stop(sigs) // a second Ctrl-C kills at once
+		cancel(interrupted{sig})
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
 	os.Exit(code)
 }
 
 // run is main without the process: tests call it with their own streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmd := newRootCommand(stdin, stdout, stderr)
+	cmd, g := newRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
-	return report(stderr, err)
+	g.closeIdle()
+	return report(ctx, stderr, err)
 }

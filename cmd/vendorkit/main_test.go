@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,11 +19,17 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// net/http's idle keep-alive connections of http.DefaultTransport
-		// (used by the demo's probe) outlive a test by design.
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
+	code := m.Run()
+	if buildOnce.bin != "" {
+		os.RemoveAll(filepath.Dir(buildOnce.bin))
+	}
+	// net/http's idle keep-alive connections of http.DefaultTransport
+	// (used by the demo's probe) outlive a test by design.
+	if err := goleak.Find(goleak.IgnoreTopFunction("internal/poll.runtime_pollWait")); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goleak:", err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // result is one CLI invocation's outcome.

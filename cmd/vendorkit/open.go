@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
@@ -29,10 +37,30 @@ func (g *globals) openVendor(name, baseURL string) (vendorEntry, vendorClient, l
 // clientOptions are the options every command's client gets: with -v, a
 // transport that prints each exchange to stderr, secrets redacted.
 func (g *globals) clientOptions() []client.Option {
-	if !g.verbose {
-		return nil
+	var opts []client.Option
+	if g.insecure {
+		opts = append(opts, client.WithInsecureHTTP())
 	}
-	return []client.Option{client.WithHTTPClient(&http.Client{Transport: &verboseTransport{g: g}})}
+	if g.verbose {
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &verboseTransport{g: g, base: g.transport()}}), client.WithLogger(g.logger()))
+	}
+	return opts
+}
+
+// transport returns a pooled transport that run closes when the command
+// ends, for the clients that a WithHTTPClient transport would otherwise
+// leave with idle connections.
+func (g *globals) transport() *http.Transport {
+	t := cleanhttp.DefaultPooledTransport()
+	g.transports = append(g.transports, t)
+	return t
+}
+
+// closeIdle closes the idle connections of every transport the command made.
+func (g *globals) closeIdle() {
+	for _, t := range g.transports {
+		t.CloseIdleConnections()
+	}
 }
 
 // verboseTransport prints one line per HTTP exchange: method, URL with
@@ -45,25 +73,68 @@ type verboseTransport struct {
 }
 
 func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
-	}
 	start := time.Now()
-	resp, err := base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(req)
 	took := time.Since(start).Round(100 * time.Microsecond)
 	if err != nil {
-		fmt.Fprintf(t.g.stderr, "* %s %s → error after %v: %s\n", req.Method, auth.RedactURL(req.URL), took, oneLine(auth.SafeErrorString(err)))
+		fmt.Fprintf(t.g.stderr, "* %s %s → error after %v: %s\n", req.Method, termSafe(auth.RedactURL(req.URL)), took, termSafe(oneLine(auth.SafeErrorString(err))))
 		return nil, err
 	}
-	fmt.Fprintf(t.g.stderr, "* %s %s → %s in %v\n", req.Method, auth.RedactURL(req.URL), resp.Status, took)
+	fmt.Fprintf(t.g.stderr, "* %s %s → %s in %v\n", req.Method, termSafe(auth.RedactURL(req.URL)), termSafe(resp.Status), took)
 	return resp, nil
 }
 
-// logger is for the verbose token-source events (fetches, re-auth).
+// logger is for the verbose events of the token source and the retry
+// layer (fetches, re-auth, each retry wait and why): one "* " line each,
+// like the exchanges.
 func (g *globals) logger() *slog.Logger {
 	if !g.verbose {
 		return slog.New(slog.DiscardHandler)
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(&lineHandler{w: g.stderr, mu: new(sync.Mutex)})
 }
+
+// lineHandler prints a record as "* message key=value …", without time
+// and level, terminal escapes removed.
+type lineHandler struct {
+	w     io.Writer
+	mu    *sync.Mutex
+	attrs []slog.Attr
+}
+
+func (h *lineHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+// echoed are the library's per-exchange records, which verboseTransport
+// already prints as one line each.
+var echoed = map[string]bool{"vendorkit: response": true, "vendorkit: request failed": true}
+
+func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
+	if echoed[r.Message] {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("* ")
+	b.WriteString(strings.TrimPrefix(r.Message, "vendorkit: "))
+	write := func(a slog.Attr) bool {
+		v := a.Value.Resolve().String()
+		if strings.ContainsAny(v, " \t\"=") {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(&b, " %s=%s", a.Key, v)
+		return true
+	}
+	for _, a := range h.attrs {
+		write(a)
+	}
+	r.Attrs(write)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := fmt.Fprintln(h.w, termSafe(b.String()))
+	return err
+}
+
+func (h *lineHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &lineHandler{w: h.w, mu: h.mu, attrs: append(slices.Clip(h.attrs), as...)}
+}
+
+func (h *lineHandler) WithGroup(string) slog.Handler { return h }

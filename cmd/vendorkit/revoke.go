@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -14,6 +15,7 @@ type revoker interface {
 
 func newRevokeCommand(g *globals) *cobra.Command {
 	var vendor, baseURL string
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "revoke --vendor ioffice",
 		Short: "Log in and revoke the token at once (iOFFICE)",
@@ -33,11 +35,13 @@ tokens behind. Vendors without a revoke endpoint are a usage error.`,
 			if !ok {
 				return usagef("%s documents no revoke endpoint; revoke works with: ioffice", v.name)
 			}
-			ctx := cmd.Context()
-			if _, err := c.Token(ctx); err != nil {
-				return err
-			}
-			if err := r.Revoke(ctx); err != nil {
+			err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
+				if _, err := c.Token(ctx); err != nil {
+					return err
+				}
+				return r.Revoke(ctx)
+			})
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "%s: logged in and revoked the token\n", v.name)
@@ -46,5 +50,6 @@ tokens behind. Vendors without a revoke endpoint are a usage error.`,
 	}
 	cmd.Flags().StringVar(&vendor, "vendor", "", "vendor (only ioffice has a revoke endpoint)")
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
+	addTimeout(cmd, &timeout, defaultTimeout)
 	return cmd
 }

@@ -1,21 +1,27 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
 // globals are the flags every command shares.
 type globals struct {
-	verbose bool
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
+	verbose    bool
+	insecure   bool
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	transports []*http.Transport // made for this run; run closes their idle connections
 }
 
-func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *globals) {
 	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "vendorkit",
@@ -26,10 +32,10 @@ Blueprint CPQ, Decisiv and iOFFICE.
 
 Vendors are named bss, blueprint, decisiv and ioffice. Credentials and base
 URLs come from VENDORKIT_<VENDOR>_* variables (` + "`vendorkit sandbox`" + ` prints a
-ready-to-paste set); --base-url overrides the base URL.
+ready-to-paste set); --base-url overrides the base URL. Commands that make
+requests are bounded by --timeout (60s by default; 0 for none).
 
-Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
-3 authentication failure, 4 network failure.`,
+` + exitCodes,
 		Example: `  go run ./cmd/vendorkit demo
   vendorkit token --vendor bss
   vendorkit do --vendor bss GET /api/accounts/1
@@ -49,7 +55,8 @@ Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print each HTTP exchange (method, URL, status, timing, token requests) to stderr, secrets redacted")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print each HTTP exchange (method, URL, status, timing, token requests), each retry wait and why, to stderr, secrets redacted")
+	root.PersistentFlags().BoolVar(&g.insecure, "insecure-http", false, "allow credentials over plain http:// to non-loopback hosts (Decisiv's docs use http)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newDemoCommand(g),
@@ -59,7 +66,7 @@ Exit codes: 0 ok, 1 HTTP error (status >= 400), 2 usage or configuration,
 		newSandboxCommand(g),
 		newContractCommand(g),
 	)
-	return root
+	return root, g
 }
 
 // noArgs is cobra.NoArgs with the usage exit code.
@@ -73,4 +80,30 @@ func noArgs(cmd *cobra.Command, args []string) error {
 // oneLine folds an error message onto one line for stderr.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// defaultTimeout bounds token, do and revoke; contract gets more.
+const defaultTimeout = 60 * time.Second
+
+// addTimeout registers --timeout on cmd.
+func addTimeout(cmd *cobra.Command, d *time.Duration, def time.Duration) {
+	cmd.Flags().DurationVar(d, "timeout", def, "bound the whole command: token fetch, retries, response body (0: no bound)")
+}
+
+// errTimedOut is the cause of a context that --timeout ended.
+var errTimedOut = errors.New("vendorkit: --timeout")
+
+// bounded runs fn under ctx limited to d (0: no limit). An error that the
+// limit caused becomes a timeoutError (exit 4, says --timeout).
+func bounded(ctx context.Context, d time.Duration, fn func(context.Context) error) error {
+	if d <= 0 {
+		return fn(ctx)
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, d, errTimedOut)
+	defer cancel()
+	err := fn(ctx)
+	if err != nil && errors.Is(context.Cause(ctx), errTimedOut) {
+		return timeoutError{d}
+	}
+	return err
 }

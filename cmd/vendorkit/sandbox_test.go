@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -549,13 +548,7 @@ func TestSandboxVerboseLogsEachRequest(t *testing.T) {
 // built binary, its exports in the environment of the other commands,
 // Ctrl-C (SIGINT) to stop.
 func TestSandboxAcrossProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "vendorkit")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := builtBinary(t)
 	var (
 		sb     *exec.Cmd
 		stdout io.ReadCloser

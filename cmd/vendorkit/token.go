@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vendorkit/vendorkit/auth"
 )
 
 func newTokenCommand(g *globals) *cobra.Command {
 	var vendor, baseURL string
 	var asJSON, showRefresh bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "token --vendor VENDOR",
 		Short: "Print an access token for the vendor",
@@ -31,9 +35,18 @@ is printed only with --show-refresh.`,
 				return err
 			}
 			defer c.Close()
-			tok, err := c.Token(cmd.Context())
+			var tok *auth.Token
+			err = bounded(cmd.Context(), timeout, func(ctx context.Context) (err error) {
+				tok, err = c.Token(ctx)
+				return err
+			})
 			if err != nil {
 				return err
+			}
+			// The token source refuses such tokens; never write one to a
+			// terminal or a script whatever happens upstream.
+			if termSafe(tok.AccessToken) != tok.AccessToken || termSafe(tok.RefreshToken) != tok.RefreshToken {
+				return fmt.Errorf("%w: the token holds a control character", auth.ErrMalformedResponse)
 			}
 			if !asJSON && !showRefresh {
 				fmt.Fprintln(g.stdout, tok.AccessToken)
@@ -63,5 +76,6 @@ is printed only with --show-refresh.`,
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with token type and expiry")
 	cmd.Flags().BoolVar(&showRefresh, "show-refresh", false, "include the refresh token (implies --json)")
+	addTimeout(cmd, &timeout, defaultTimeout)
 	return cmd
 }

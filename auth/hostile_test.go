@@ -267,7 +267,7 @@ func TestUnsendableTokenNeverCached(t *testing.T) {
 	}
 	// A stored one (another process, an old file) is ignored, not served.
 	store := NewMemoryStore()
-	_, _ = store.CompareAndSwap(context.Background(), nil, &Token{AccessToken: "bad\nstored"})
+	_, _ = store.CompareAndSwap(context.Background(), Identity{Vendor: "v"}, nil, &Token{AccessToken: "bad\nstored"})
 	flow := &fakeFlow{clock: newFakeClock()}
 	src := newTestSource(t, primaryOnly{flow}, SourceOptions{Vendor: "v", Clock: flow.clock, Store: store})
 	if tok, err := src.Token(context.Background()); err != nil || strings.ContainsAny(tok.AccessToken, "\n") {

@@ -16,10 +16,13 @@ import (
 
 // SourceOptions configures a Source. The zero value is usable.
 type SourceOptions struct {
-	Vendor string       // used in errors and logs, e.g. "bss"
-	Store  Store        // default NewMemoryStore()
-	Clock  Clock        // nil → time.Now
-	Logger *slog.Logger // nil → discard
+	Vendor string // used in errors and logs, e.g. "bss"
+	Store  Store  // default NewMemoryStore()
+	// Identity is whose token this is, the key of its Store entry. A zero
+	// Identity becomes {Vendor: Vendor}.
+	Identity Identity
+	Clock    Clock        // nil → time.Now
+	Logger   *slog.Logger // nil → discard
 	// StaleWindow: refresh this long before expiry; 0 → 20% of the
 	// lifetime plus up to 5% jitter. Clamped to half the lifetime, so a
 	// window longer than the token lives cannot cause a refresh loop.
@@ -74,6 +77,7 @@ type Source struct {
 	flow    Flow
 	vendor  string
 	store   Store
+	id      Identity
 	clock   Clock
 	log     *slog.Logger
 	window  time.Duration
@@ -112,6 +116,7 @@ func NewSource(flow Flow, opts SourceOptions) *Source {
 		flow:    flow,
 		vendor:  opts.Vendor,
 		store:   opts.Store,
+		id:      opts.Identity,
 		clock:   opts.Clock,
 		log:     opts.Logger,
 		window:  opts.StaleWindow,
@@ -121,6 +126,9 @@ func NewSource(flow Flow, opts SourceOptions) *Source {
 	}
 	if s.store == nil {
 		s.store = NewMemoryStore()
+	}
+	if s.id == (Identity{}) {
+		s.id.Vendor = s.vendor
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
@@ -213,11 +221,11 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 		return &Error{Vendor: s.vendor, Op: "token", Err: err}
 	}
 	for range 8 {
-		old, err := s.store.Load(ctx)
+		old, err := s.store.Load(ctx, s.id)
 		if err != nil {
 			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store load: %w", err)}
 		}
-		ok, err := s.store.CompareAndSwap(ctx, old, t)
+		ok, err := s.store.CompareAndSwap(ctx, s.id, old, t)
 		if err != nil {
 			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store save: %w", err)}
 		}
@@ -260,7 +268,7 @@ func (s *Source) Revoke(ctx context.Context) error {
 	s.cur.Store(nil)
 	s.pubMu.Unlock()
 
-	stored, err := s.store.Load(ctx)
+	stored, err := s.store.Load(ctx, s.id)
 	if err != nil {
 		return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store load: %w", err)}
 	}
@@ -277,7 +285,7 @@ func (s *Source) Revoke(ctx context.Context) error {
 		}
 	}
 	if stored != nil {
-		if _, err := s.store.CompareAndSwap(ctx, stored, nil); err != nil {
+		if _, err := s.store.CompareAndSwap(ctx, s.id, stored, nil); err != nil {
 			return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store clear: %w", err)}
 		}
 	}
@@ -484,7 +492,7 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 		bad = cur.tok.AccessToken
 	}
 
-	stored, err := s.store.Load(ctx)
+	stored, err := s.store.Load(ctx, s.id)
 	if err != nil {
 		s.log.Warn("vendorkit: token store load failed; using in-memory token",
 			"vendor", s.vendor, "error", SafeErrorString(err))
@@ -532,7 +540,7 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	}
 
 	// Save (the rotated refresh token first of all) before handing out.
-	ok, err := s.store.CompareAndSwap(ctx, loaded, nt)
+	ok, err := s.store.CompareAndSwap(ctx, s.id, loaded, nt)
 	switch {
 	case err != nil:
 		// Keep the token in memory rather than lose a rotated refresh
@@ -541,10 +549,10 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 			"vendor", s.vendor, "error", SafeErrorString(err))
 	case !ok:
 		// Someone else swapped meanwhile; prefer theirs if usable.
-		if other, lerr := s.store.Load(ctx); lerr == nil && other != nil && other.AccessToken != bad && other.Valid(now) && sendable(other) == nil {
+		if other, lerr := s.store.Load(ctx, s.id); lerr == nil && other != nil && other.AccessToken != bad && other.Valid(now) && sendable(other) == nil {
 			s.log.Info("vendorkit: token store changed during fetch; adopting stored token", "vendor", s.vendor)
 			nt = other
-		} else if ok2, err2 := s.store.CompareAndSwap(ctx, other, nt); err2 != nil || !ok2 {
+		} else if ok2, err2 := s.store.CompareAndSwap(ctx, s.id, other, nt); err2 != nil || !ok2 {
 			s.log.Warn("vendorkit: token store contention; token kept in memory only", "vendor", s.vendor)
 		}
 	}
@@ -562,7 +570,7 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 					"vendor", s.vendor, "error", SafeErrorString(err))
 			}
 		}
-		if _, err := s.store.CompareAndSwap(ctx, nt, nil); err != nil {
+		if _, err := s.store.CompareAndSwap(ctx, s.id, nt, nil); err != nil {
 			s.log.Warn("vendorkit: could not clear a token fetched during Revoke from the store",
 				"vendor", s.vendor, "error", SafeErrorString(err))
 		}

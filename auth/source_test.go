@@ -272,8 +272,8 @@ type recordingStore struct {
 	events []string
 }
 
-func (r *recordingStore) CompareAndSwap(ctx context.Context, old, new *Token) (bool, error) {
-	ok, err := r.Store.CompareAndSwap(ctx, old, new)
+func (r *recordingStore) CompareAndSwap(ctx context.Context, id Identity, old, new *Token) (bool, error) {
+	ok, err := r.Store.CompareAndSwap(ctx, id, old, new)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if new != nil {
@@ -317,7 +317,7 @@ func TestRotationSavedBeforeReturned(t *testing.T) {
 	if fmt.Sprint(store.events) != fmt.Sprint(want) {
 		t.Fatalf("events %q\nwant %q", store.events, want)
 	}
-	stored, _ := store.Load(context.Background())
+	stored, _ := store.Load(context.Background(), Identity{Vendor: "bp"})
 	if stored.RefreshToken != "RT-SECRET-2" {
 		t.Fatalf("stored refresh token %q", stored.RefreshToken)
 	}
@@ -478,7 +478,7 @@ func TestAdoptsTokenFromSharedStore(t *testing.T) {
 	src := newTestSource(t, ff, SourceOptions{Clock: clock, Store: store})
 	t1, _ := src.Token(context.Background())
 	other := &Token{AccessToken: "from-other-process", Expiry: clock.Now().Add(time.Hour)}
-	if ok, _ := store.CompareAndSwap(context.Background(), t1, other); !ok {
+	if ok, _ := store.CompareAndSwap(context.Background(), Identity{}, t1, other); !ok {
 		t.Fatal("cas")
 	}
 	src.Invalidate(t1.AccessToken)
@@ -506,7 +506,7 @@ func TestRevoke(t *testing.T) {
 	if revoked != t1.AccessToken {
 		t.Fatal("wrong token revoked")
 	}
-	if st, _ := store.Load(context.Background()); st != nil {
+	if st, _ := store.Load(context.Background(), Identity{}); st != nil {
 		t.Fatal("store not cleared")
 	}
 	if t2, _ := src.Token(context.Background()); t2.AccessToken == t1.AccessToken {
@@ -617,7 +617,7 @@ func TestWarmStartFromStore(t *testing.T) {
 	clock := newFakeClock()
 	store := NewMemoryStore()
 	prev := &Token{AccessToken: "prev-run", RefreshToken: "rt", Expiry: clock.Now().Add(10 * time.Second)}
-	store.CompareAndSwap(context.Background(), nil, prev)
+	store.CompareAndSwap(context.Background(), Identity{}, nil, prev)
 	ff := &fakeFlow{clock: clock, life: time.Hour}
 	src := newTestSource(t, refreshingFlow{ff}, SourceOptions{Clock: clock, Store: store, StaleWindow: time.Minute})
 	if tok, _ := src.Token(context.Background()); tok.AccessToken != "prev-run" {

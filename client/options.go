@@ -28,6 +28,9 @@ type Options struct {
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	Store        auth.Store // nil: in memory
+	// TokenUser names the user in the token store's identity (see
+	// WithTokenUser); "" keeps the vendor's (its Config's username).
+	TokenUser string
 	Clock        auth.Clock // nil: time.Now
 	InsecureHTTP bool
 	StaleWindow  time.Duration
@@ -67,9 +70,21 @@ func WithRetry(max int, waitMin, waitMax time.Duration) Option {
 }
 
 // WithTokenStore keeps tokens in s instead of in memory, e.g. to share them
-// between processes or keep a rotated refresh token across restarts.
+// between processes or keep a rotated refresh token across restarts
+// (auth/filestore, auth/redisstore). One store may serve any number of
+// clients: entries are keyed by vendor, base URL, client id or key
+// (hashed) and user, and never served to another identity.
 func WithTokenStore(s auth.Store) Option {
 	return func(o *Options) { o.Store = s }
+}
+
+// WithTokenUser names the user whose tokens this client holds, in the
+// identity its token store keys them by. Vendor clients use their
+// Config's username; a flow without one (iOFFICE's browser flow) needs
+// this when clients of several users share one store, or they would
+// share one token.
+func WithTokenUser(user string) Option {
+	return func(o *Options) { o.TokenUser = user }
 }
 
 // WithClock replaces time.Now for token expiry (tests, demos).

@@ -45,6 +45,8 @@ type Stack struct {
 	base      http.RoundTripper
 	own       *http.Transport // the base transport when the Stack made it; closed idle by Session.Close
 	tokenHTTP *http.Client
+	// clientID and user name the client's tokens in a shared store (Identify).
+	clientID, user string
 }
 
 // NewStack collects opts and builds the token-endpoint client.
@@ -117,6 +119,15 @@ func (s *Stack) ReauthStatuses() []int {
 	return out
 }
 
+// Identify tells the token store whose tokens this client holds: the
+// OAuth client id or key (hashed, never stored) and the user ("" when the
+// grant has none). Start adds the vendor and the base URL. A vendor
+// package calls it before Start; WithTokenUser, when given, overrides
+// user. Clients whose identities differ never share a stored token.
+func (s *Stack) Identify(clientIDOrKey, user string) {
+	s.clientID, s.user = clientIDOrKey, user
+}
+
 // Doer is what generated clients send requests with (their
 // HttpRequestDoer).
 type Doer interface {
@@ -132,9 +143,14 @@ type Doer interface {
 // error and from Session.Scrub); headers are the vendor's static-header
 // editors, run before the token editor on every call.
 func (s *Stack) Start(base string, flow auth.Flow, sec *auth.Secrets, headers ...Editor) *Session {
+	user := s.user
+	if s.opts.TokenUser != "" {
+		user = s.opts.TokenUser
+	}
 	src := auth.NewSource(flow, auth.SourceOptions{
 		Vendor:       s.vendor.Name,
 		Store:        s.opts.Store,
+		Identity:     auth.NewIdentity(s.vendor.Name, base, s.clientID, user),
 		Clock:        s.clock,
 		Logger:       s.log,
 		StaleWindow:  s.opts.StaleWindow,

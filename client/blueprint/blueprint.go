@@ -140,6 +140,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		st:   st,
 		sec:  auth.NewSecrets(cfg.Password),
 	}
+	st.Identify("", cfg.Username)
 	sess := st.Start(base, f, f.sec)
 	genOpts := []blueprintapi.ClientOption{blueprintapi.WithHTTPClient(sess.Doer())}
 	for _, ed := range sess.Editors() {

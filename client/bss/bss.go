@@ -139,6 +139,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		st:    st,
 		sec:   auth.NewSecrets(cfg.Password, cfg.ClientKey).WithBasic(cfg.ClientKey, cfg.ClientSecret),
 	}
+	st.Identify(cfg.ClientKey, cfg.Username)
 	sess := st.Start(base, f, f.sec,
 		client.DefaultHeader("Accept", "application/json"),
 		client.DefaultHeader("X-Api-Version", version),

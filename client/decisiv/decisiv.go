@@ -118,6 +118,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		basic: client.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret),
 		sec:   auth.NewSecrets(cfg.ConsumerKey).WithBasic(cfg.ConsumerKey, cfg.ConsumerSecret),
 	}
+	st.Identify(cfg.ConsumerKey, "")
 	sess := st.Start(base, f, f.sec)
 	genOpts := []decisivapi.ClientOption{decisivapi.WithHTTPClient(sess.Doer())}
 	for _, ed := range sess.Editors() {

@@ -170,6 +170,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		return nil, err
 	}
 	f := &flow{api: tokenAPI, cfg: cfg, st: st, sec: auth.NewSecrets(cfg.Password)}
+	st.Identify(cfg.ClientID, cfg.Username)
 	sess := st.Start(base, f, f.sec)
 	genOpts := []iofficeapi.ClientOption{iofficeapi.WithHTTPClient(sess.Doer())}
 	for _, ed := range sess.Editors() {

@@ -146,7 +146,7 @@ func TestRefreshRotation(t *testing.T) {
 			t.Errorf("call %d used %q, want %q", i, got, want)
 		}
 	}
-	stored, _ := store.Load(context.Background())
+	stored, _ := store.Load(context.Background(), auth.NewIdentity(ioffice.Vendor, c.BaseURL(), clientID, username))
 	if stored == nil || stored.AccessToken != "acc-tok-4" || stored.RefreshToken != "ref-tok-4" {
 		t.Errorf("store holds %v, want the newest tokens", stored)
 	}
@@ -254,7 +254,7 @@ func TestRevoke(t *testing.T) {
 		}
 		wiretest.ExactHeaders(t, "revoke", rv[i].Header, map[string]string{"x-token": want, "Content-Length": "0"})
 	}
-	if tok, _ := store.Load(context.Background()); tok != nil {
+	if tok, _ := store.Load(context.Background(), auth.NewIdentity(ioffice.Vendor, c.BaseURL(), clientID, username)); tok != nil {
 		t.Errorf("store still holds a token after Revoke")
 	}
 	getMe(t, c)

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package filestore_test
+
+func umask(m int) int { return 0 }

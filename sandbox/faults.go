@@ -108,10 +108,11 @@ func (v *Vendor) delay(ctx context.Context) error {
 
 // counters backs Stats. Resource calls touch only atomics.
 type counters struct {
-	mu        sync.Mutex
-	tokens    map[string]int
-	resources atomic.Int64
-	rejected  atomic.Int64
+	mu            sync.Mutex
+	tokens        map[string]int
+	resources     atomic.Int64
+	rejected      atomic.Int64
+	invalidGrants atomic.Int64
 }
 
 func (c *counters) token(grant string) {
@@ -137,5 +138,6 @@ func (c *counters) snapshot() Stats {
 		TokenRequests:    tokens,
 		ResourceRequests: int(c.resources.Load()),
 		Rejected:         int(c.rejected.Load()),
+		InvalidGrants:    int(c.invalidGrants.Load()),
 	}
 }

@@ -169,6 +169,11 @@ func TestIOfficeRefreshRotatesBothTokens(t *testing.T) {
 	}
 	// Access tokens are not refresh tokens.
 	e.iofficeExchange("refresh_token", access2).oauthErr(t, 400, "invalid_grant")
+	// Stats counts the invalid_grant answers (the used refresh token and
+	// the access token), not invalid_scope.
+	if n := e.v("ioffice").Stats().InvalidGrants; n != 2 {
+		t.Errorf("InvalidGrants = %d, want 2", n)
+	}
 }
 
 func TestIOfficeRevokeViaXToken(t *testing.T) {

@@ -80,6 +80,10 @@ type Stats struct {
 	// Rejected counts every 4xx/5xx the sandbox answered, validation 400s and
 	// injected faults (dropped connections included).
 	Rejected int
+	// InvalidGrants counts 400 {"error":"invalid_grant"} answers: a
+	// refresh token or code that is unknown, used (rotated away) or
+	// revoked, and BSS's and Blueprint's wrong password.
+	InvalidGrants int
 }
 
 // Sandbox is a running set of fake vendor servers.

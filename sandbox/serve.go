@@ -58,6 +58,9 @@ func (v *Vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status >= 400 {
 		v.stats.rejected.Add(1)
 	}
+	if rec.status == http.StatusBadRequest && bytes.Contains(rec.errBody, []byte(`"error":"invalid_grant"`)) {
+		v.stats.invalidGrants.Add(1)
+	}
 }
 
 func (v *Vendor) serve(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +138,8 @@ func bufferBody(r *http.Request) ([]byte, error) {
 // http.ResponseController reach the connection for Drop faults.
 type recorder struct {
 	http.ResponseWriter
-	status int
+	status  int
+	errBody []byte // the start of an error response's body (InvalidGrants)
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -148,6 +152,9 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+	}
+	if r.status >= 400 && len(r.errBody) < 512 {
+		r.errBody = append(r.errBody, b[:min(len(b), 512-len(r.errBody))]...)
 	}
 	return r.ResponseWriter.Write(b)
 }

@@ -54,6 +54,28 @@
 //   - Revoke runs under the caller's ctx and FetchTimeout; Close cancels it
 //     and stops and waits for every goroutine the Source started.
 //
+// # Shared stores (several processes)
+//
+// A Store is keyed by Identity (vendor, base URL, hashed client id or
+// key, user), so one store serves many clients; auth/filestore and
+// auth/redisstore share it across processes. When the Store is also a
+// Leaser, a fetch is a cross-process single flight: the Source takes the
+// store's lease, re-reads the store (another process may have refreshed
+// meanwhile), fetches, compare-and-swaps and releases. A Source that finds
+// the lease taken waits for the store to change, bounded by the caller's
+// fetch (FetchTimeout), holding no lock, and adopts the token the holder
+// stored. A refresh rejected with invalid_grant re-reads the store before
+// falling back to the primary grant. The compare-and-swap, not the lease,
+// fences a late writer whose lease expired. The hot path is unchanged: a
+// fresh in-memory token costs no store call.
+//
+// A failing Store never fails a call: the Source continues on its
+// in-process single flight, logs one warning per outage, tries the store
+// again after a second, and writes a token the store missed back when it
+// returns. An entry the store reports as ErrBadStoredToken counts as empty
+// (one warning) and is replaced by the next token. OnTokenChange reports
+// every change (vendor and reason, never the token).
+//
 // # Locks
 //
 // No lock in this package is ever held across network I/O (a token,
@@ -65,8 +87,12 @@
 //     "bump the epoch, take the current token"; a few memory operations.
 //   - Source.mu: the closed flag and the WaitGroup of its goroutines.
 //   - singleflight.Group's internal mutex: bookkeeping of the one flight.
-//   - the memory Store's mutex: a pointer read or swap.
+//   - the memory Store's mutex: a map read or write.
 //   - transport.calls (sync.Pool): lock-free.
+//
+// A shared Store's lease (Leaser) is not a Go lock: waiting for it polls
+// or listens, bounded by the fetch's ctx (FetchTimeout), and the Source
+// holds no mutex meanwhile.
 //
 // # HTTP stack
 //
@@ -185,4 +211,8 @@
 //   - Stats.FailedRefreshes counts every failed fetch (background or not).
 //   - Added Stats.Waits: Token calls that found no usable token and waited
 //     for a fetch (the calls a token endpoint's latency reached).
+//   - Store is keyed by Identity (it was one token per Store): a change to
+//     the contract, so that one shared store serves many clients.
+//   - Added Stats.Adopted, LeaseWaits and StoreErrors; Leaser, Lister,
+//     ErrBadStoredToken, TokenEvent and SourceOptions.OnTokenChange.
 package auth

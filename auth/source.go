@@ -36,6 +36,12 @@ type SourceOptions struct {
 	RefreshBackoff time.Duration
 	// Secrets are the client's credentials, for Scrub.
 	Secrets *Secrets
+	// OnTokenChange, if set, is called after the token changes: a new
+	// token, a refresh, a rotation, one adopted from the Store, an
+	// invalidation, a revoke. It gets the vendor and the reason, never the
+	// token. It runs synchronously, possibly inside a fetch other callers
+	// wait for: it must be quick and must not call the Source.
+	OnTokenChange func(TokenEvent)
 }
 
 // Stats are cheap atomic counters.
@@ -50,6 +56,15 @@ type Stats struct {
 	// endpoint's latency reached. A stale token returned while a
 	// background refresh runs is not a wait.
 	Waits uint64
+	// Adopted counts tokens taken from the Store instead of fetching
+	// (another process's, or a previous run's).
+	Adopted uint64
+	// LeaseWaits counts fetches that found another process holding the
+	// Store's lease and waited for it (auth.Leaser stores only).
+	LeaseWaits uint64
+	// StoreErrors counts failed Store calls (the token was kept in
+	// memory; see the package doc).
+	StoreErrors uint64
 }
 
 const (
@@ -92,7 +107,18 @@ type Source struct {
 
 	stats struct {
 		fetches, refreshes, invalidations, background, failed, waits atomic.Uint64
+		adopted, leaseWaits, storeErrors                             atomic.Uint64
 	}
+	onChange func(TokenEvent)
+
+	// Shared-store state (shared.go): a known outage and when to try the
+	// store again, the token to write back when it returns, whether a bad
+	// entry was reported.
+	storeDown    atomic.Bool
+	storeProbeAt atomic.Int64 // unix nanos, real time
+	unsaved      atomic.Pointer[Token]
+	wbRunning    atomic.Bool
+	badWarned    atomic.Bool
 
 	// pubMu makes "check epoch, then publish" atomic against Revoke's
 	// "bump epoch, take the current token". epoch counts Revokes: a fetch
@@ -113,16 +139,17 @@ type Source struct {
 // NewSource returns a Source for flow.
 func NewSource(flow Flow, opts SourceOptions) *Source {
 	s := &Source{
-		flow:    flow,
-		vendor:  opts.Vendor,
-		store:   opts.Store,
-		id:      opts.Identity,
-		clock:   opts.Clock,
-		log:     opts.Logger,
-		window:  opts.StaleWindow,
-		timeout: opts.FetchTimeout,
-		backoff: opts.RefreshBackoff,
-		secrets: opts.Secrets,
+		flow:     flow,
+		vendor:   opts.Vendor,
+		store:    opts.Store,
+		id:       opts.Identity,
+		clock:    opts.Clock,
+		log:      opts.Logger,
+		window:   opts.StaleWindow,
+		timeout:  opts.FetchTimeout,
+		backoff:  opts.RefreshBackoff,
+		secrets:  opts.Secrets,
+		onChange: opts.OnTokenChange,
 	}
 	if s.store == nil {
 		s.store = NewMemoryStore()
@@ -205,6 +232,7 @@ func (s *Source) Invalidate(accessToken string) bool {
 		if s.cur.CompareAndSwap(e, ne) {
 			s.stats.invalidations.Add(1)
 			s.log.Info("vendorkit: token invalidated", "vendor", s.vendor)
+			s.notify(TokenInvalidated, nil)
 			return true
 		}
 	}
@@ -220,26 +248,39 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 	if err := sendable(t); err != nil {
 		return &Error{Vendor: s.vendor, Op: "token", Err: err}
 	}
+	publish := func() {
+		now := s.clock.Now()
+		e := s.newEntry(t, now)
+		if !t.Valid(now) {
+			// Seeded already expired: keep it for its refresh token,
+			// but refresh before handing anything out.
+			e.invalid = true
+		}
+		s.cur.Store(e)
+		s.notify(TokenNew, t)
+	}
 	for range 8 {
-		old, err := s.store.Load(ctx, s.id)
-		if err != nil {
-			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store load: %w", err)}
-		}
-		ok, err := s.store.CompareAndSwap(ctx, s.id, old, t)
-		if err != nil {
-			return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store save: %w", err)}
-		}
+		old, ok := s.load(ctx)
 		if ok {
-			now := s.clock.Now()
-			e := s.newEntry(t, now)
-			if !t.Valid(now) {
-				// Seeded already expired: keep it for its refresh token,
-				// but refresh before handing anything out.
-				e.invalid = true
+			ok, err := s.store.CompareAndSwap(ctx, s.id, old, t)
+			if err == nil && ok {
+				s.saved()
+				publish()
+				return nil
 			}
-			s.cur.Store(e)
-			return nil
+			if err == nil {
+				continue
+			}
+			if ctx.Err() != nil {
+				return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store save: %w", err)}
+			}
+			s.storeFailed("save", err)
 		}
+		// The store is unavailable: nothing is lost, the token is kept in
+		// memory and written back when the store returns.
+		s.writeBackLater(t)
+		publish()
+		return nil
 	}
 	return &Error{Vendor: s.vendor, Op: "token", Err: errors.New("store contention: token not saved")}
 }
@@ -269,9 +310,13 @@ func (s *Source) Revoke(ctx context.Context) error {
 	s.pubMu.Unlock()
 
 	stored, err := s.store.Load(ctx, s.id)
+	if errors.Is(err, ErrBadStoredToken) {
+		stored, err = nil, nil // nothing usable to revoke there; the next token replaces it
+	}
 	if err != nil {
 		return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store load: %w", err)}
 	}
+	s.unsaved.Store(nil)
 	var tokens []*Token
 	if stored != nil {
 		tokens = append(tokens, stored)
@@ -289,6 +334,7 @@ func (s *Source) Revoke(ctx context.Context) error {
 			return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store clear: %w", err)}
 		}
 	}
+	s.notify(TokenRevoked, nil)
 	return nil
 }
 
@@ -340,6 +386,9 @@ func (s *Source) Stats() Stats {
 		BackgroundRefreshes: s.stats.background.Load(),
 		FailedRefreshes:     s.stats.failed.Load(),
 		Waits:               s.stats.waits.Load(),
+		Adopted:             s.stats.adopted.Load(),
+		LeaseWaits:          s.stats.leaseWaits.Load(),
+		StoreErrors:         s.stats.storeErrors.Load(),
 	}
 }
 
@@ -492,46 +541,56 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 		bad = cur.tok.AccessToken
 	}
 
-	stored, err := s.store.Load(ctx, s.id)
+	// Another process (shared store), a previous run (file store) or Put
+	// may already have a valid token: use it. If it is stale, the next
+	// call starts a background refresh of it.
+	loaded, storeOK := s.load(ctx) // what the store holds: the compare-and-swap's old value
+	stored := s.usable(loaded)
+	if adoptable(stored, cur, bad, now) {
+		return s.adopt(epoch, stored)
+	}
+	// Cross-process single flight: take the store's lease, or wait for
+	// the process that holds it and adopt what it stores.
+	release, leased, leaseOK, adopt, err := s.acquire(ctx, cur, bad)
 	if err != nil {
-		s.log.Warn("vendorkit: token store load failed; using in-memory token",
-			"vendor", s.vendor, "error", SafeErrorString(err))
-		stored = nil
-		if cur != nil {
-			stored = cur.tok
+		return nil, err
+	}
+	if adopt {
+		return s.adopt(epoch, leased)
+	}
+	if release != nil {
+		defer release()
+		loaded, storeOK = leased, leaseOK
+		stored = s.usable(loaded)
+		if adoptable(stored, cur, bad, s.clock.Now()) {
+			return s.adopt(epoch, stored)
 		}
 	}
-	loaded := stored // what the store holds: the compare-and-swap's old value
-	if stored != nil && sendable(stored) != nil {
-		s.log.Warn("vendorkit: stored token holds characters no request can carry; ignoring it", "vendor", s.vendor)
-		stored = nil
+	if !storeOK {
+		loaded = nil
+		if cur != nil {
+			loaded = cur.tok // compare-and-swap against it when the store returns
+		}
+		stored = loaded
 	}
 	base := stored
-	if stored != nil && stored.AccessToken != bad && stored.Valid(now) &&
-		(cur == nil || stored.AccessToken != cur.tok.AccessToken) {
-		// Another process (shared store), a previous run (file store) or
-		// Put already has a valid token: use it. If it is stale, the next
-		// call starts a background refresh of it.
-		e := s.newEntry(stored, now)
-		if !s.publish(epoch, e) {
-			return nil, &Error{Vendor: s.vendor, Op: "token", Err: errRevokedDuringFetch}
-		}
-		return e, nil
-	}
 	if base == nil && cur != nil {
 		base = cur.tok
 	}
 
-	nt, op, err := s.grant(ctx, base)
+	nt, reason, err := s.grant(ctx, base, bad)
 	if err != nil {
 		return nil, err
 	}
+	if reason == TokenAdopted {
+		return s.adopt(epoch, nt)
+	}
+	op := "token"
+	if reason != TokenNew {
+		op = "refresh"
+	}
 	if nt == nil || nt.AccessToken == "" {
 		return nil, &Error{Vendor: s.vendor, Op: op, Err: fmt.Errorf("%w: flow returned no access token", ErrMalformedResponse)}
-	}
-	if err := sendable(nt); err != nil {
-		// Never cached: every call would fail locally with it.
-		return nil, &Error{Vendor: s.vendor, Op: op, Err: err}
 	}
 	if op == "refresh" && nt.RefreshToken == "" && base != nil && base.RefreshToken != "" {
 		c := *nt
@@ -539,22 +598,21 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 		nt = &c
 	}
 
-	// Save (the rotated refresh token first of all) before handing out.
-	ok, err := s.store.CompareAndSwap(ctx, s.id, loaded, nt)
-	switch {
-	case err != nil:
-		// Keep the token in memory rather than lose a rotated refresh
-		// token that exists nowhere else.
-		s.log.Error("vendorkit: token store save failed; token kept in memory only",
-			"vendor", s.vendor, "error", SafeErrorString(err))
-	case !ok:
-		// Someone else swapped meanwhile; prefer theirs if usable.
-		if other, lerr := s.store.Load(ctx, s.id); lerr == nil && other != nil && other.AccessToken != bad && other.Valid(now) && sendable(other) == nil {
-			s.log.Info("vendorkit: token store changed during fetch; adopting stored token", "vendor", s.vendor)
-			nt = other
-		} else if ok2, err2 := s.store.CompareAndSwap(ctx, s.id, other, nt); err2 != nil || !ok2 {
-			s.log.Warn("vendorkit: token store contention; token kept in memory only", "vendor", s.vendor)
-		}
+	// Save (the rotated refresh token first of all) before handing out,
+	// unless a Revoke overlapped the fetch: then nt must not outlive it.
+	// No lock is held across the store's I/O; pubMu only orders the
+	// epoch checks with Revoke.
+	if err := sendable(nt); err != nil {
+		// Never cached: every call would fail locally with it.
+		return nil, &Error{Vendor: s.vendor, Op: op, Err: err}
+	}
+	if s.epoch.Load() != epoch {
+		s.discard(ctx, nt)
+		return nil, &Error{Vendor: s.vendor, Op: op, Err: errRevokedDuringFetch}
+	}
+	got := s.save(ctx, loaded, nt, bad)
+	if got != nt {
+		return s.adopt(epoch, got)
 	}
 	now = s.clock.Now()
 	e := s.newEntry(nt, now)
@@ -564,19 +622,74 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	}
 	if !s.publish(epoch, e) {
 		// A Revoke overlapped the fetch: nt must not outlive it.
-		if rv, ok := s.flow.(Revoker); ok {
-			if err := rv.Revoke(ctx, nt); err != nil {
-				s.log.Warn("vendorkit: could not revoke a token fetched during Revoke",
+		s.discard(ctx, nt)
+		if s.storeUsable() {
+			if _, err := s.store.CompareAndSwap(ctx, s.id, nt, nil); err != nil {
+				s.log.Warn("vendorkit: could not clear a token fetched during Revoke from the store",
 					"vendor", s.vendor, "error", SafeErrorString(err))
 			}
 		}
-		if _, err := s.store.CompareAndSwap(ctx, s.id, nt, nil); err != nil {
-			s.log.Warn("vendorkit: could not clear a token fetched during Revoke from the store",
-				"vendor", s.vendor, "error", SafeErrorString(err))
-		}
 		return nil, &Error{Vendor: s.vendor, Op: op, Err: errRevokedDuringFetch}
 	}
+	s.notify(reason, nt)
 	return e, nil
+}
+
+// adopt makes a token taken from the Store current, unless a Revoke
+// overlapped the fetch.
+func (s *Source) adopt(epoch uint64, t *Token) (*entry, error) {
+	e := s.newEntry(t, s.clock.Now())
+	if !s.publish(epoch, e) {
+		return nil, &Error{Vendor: s.vendor, Op: "token", Err: errRevokedDuringFetch}
+	}
+	s.stats.adopted.Add(1)
+	s.notify(TokenAdopted, t)
+	return e, nil
+}
+
+// grant refreshes when possible, falling back to the primary grant when the
+// refresh token is rejected. A rejected refresh first re-reads the Store:
+// another process that refreshed with the same rotating refresh token has
+// stored a newer token, which wins (reason TokenAdopted), or a newer
+// refresh token, which is tried once.
+func (s *Source) grant(ctx context.Context, base *Token, bad string) (*Token, TokenChange, error) {
+	if r, ok := s.flow.(Refresher); ok && base != nil && base.RefreshToken != "" {
+		for tries := 0; ; tries++ {
+			s.stats.refreshes.Add(1)
+			nt, err := r.Refresh(ctx, base)
+			if err == nil {
+				if nt != nil && nt.RefreshToken != "" && nt.RefreshToken != base.RefreshToken {
+					return nt, TokenRotated, nil
+				}
+				return nt, TokenRefreshed, nil
+			}
+			if !refreshRejected(err) {
+				return nil, TokenRefreshed, s.wrap("refresh", err)
+			}
+			st, ok := s.load(ctx)
+			st = s.usable(st)
+			if ok && st != nil && st.AccessToken != base.AccessToken && st.AccessToken != bad {
+				if st.Valid(s.clock.Now()) {
+					s.log.Info("vendorkit: refresh token rejected; another process stored a newer token",
+						"vendor", s.vendor)
+					return st, TokenAdopted, nil
+				}
+				if tries == 0 && st.RefreshToken != "" && st.RefreshToken != base.RefreshToken {
+					base = st
+					continue
+				}
+			}
+			s.log.Info("vendorkit: refresh token rejected; falling back to primary grant",
+				"vendor", s.vendor, "error", SafeErrorString(err))
+			break
+		}
+	}
+	s.stats.fetches.Add(1)
+	nt, err := s.flow.Token(ctx)
+	if err != nil {
+		return nil, TokenNew, s.wrap("token", err)
+	}
+	return nt, TokenNew, nil
 }
 
 // publish makes e current unless a Revoke ran since the fetch began at
@@ -603,29 +716,6 @@ func sendable(t *Token) error {
 		}
 	}
 	return nil
-}
-
-// grant refreshes when possible, falling back to the primary grant when the
-// refresh token is rejected.
-func (s *Source) grant(ctx context.Context, base *Token) (*Token, string, error) {
-	if r, ok := s.flow.(Refresher); ok && base != nil && base.RefreshToken != "" {
-		s.stats.refreshes.Add(1)
-		nt, err := r.Refresh(ctx, base)
-		if err == nil {
-			return nt, "refresh", nil
-		}
-		if !refreshRejected(err) {
-			return nil, "refresh", s.wrap("refresh", err)
-		}
-		s.log.Info("vendorkit: refresh token rejected; falling back to primary grant",
-			"vendor", s.vendor, "error", SafeErrorString(err))
-	}
-	s.stats.fetches.Add(1)
-	nt, err := s.flow.Token(ctx)
-	if err != nil {
-		return nil, "token", s.wrap("token", err)
-	}
-	return nt, "token", nil
 }
 
 // refreshRejected: invalid_grant, or any non-retryable 400/401 from the

@@ -31,10 +31,12 @@ type Options struct {
 	// TokenUser names the user in the token store's identity (see
 	// WithTokenUser); "" keeps the vendor's (its Config's username).
 	TokenUser string
-	Clock        auth.Clock // nil: time.Now
-	InsecureHTTP bool
-	StaleWindow  time.Duration
-	FetchTimeout time.Duration
+	// OnTokenChange is auth.SourceOptions.OnTokenChange (WithTokenHook).
+	OnTokenChange func(auth.TokenEvent)
+	Clock         auth.Clock // nil: time.Now
+	InsecureHTTP  bool
+	StaleWindow   time.Duration
+	FetchTimeout  time.Duration
 	// ReauthStatuses replaces the vendor's default set (nil: keep it).
 	ReauthStatuses []int
 	UserAgent      string
@@ -85,6 +87,14 @@ func WithTokenStore(s auth.Store) Option {
 // share one token.
 func WithTokenUser(user string) Option {
 	return func(o *Options) { o.TokenUser = user }
+}
+
+// WithTokenHook calls f after every change of the client's token: a new
+// token, a refresh, a rotation, a token adopted from the store, an
+// invalidation, a revoke. f gets the vendor and the reason, never the
+// token; it must be quick and must not call the client.
+func WithTokenHook(f func(auth.TokenEvent)) Option {
+	return func(o *Options) { o.OnTokenChange = f }
 }
 
 // WithClock replaces time.Now for token expiry (tests, demos).

@@ -148,14 +148,15 @@ func (s *Stack) Start(base string, flow auth.Flow, sec *auth.Secrets, headers ..
 		user = s.opts.TokenUser
 	}
 	src := auth.NewSource(flow, auth.SourceOptions{
-		Vendor:       s.vendor.Name,
-		Store:        s.opts.Store,
-		Identity:     auth.NewIdentity(s.vendor.Name, base, s.clientID, user),
-		Clock:        s.clock,
-		Logger:       s.log,
-		StaleWindow:  s.opts.StaleWindow,
-		FetchTimeout: s.opts.FetchTimeout,
-		Secrets:      sec,
+		Vendor:        s.vendor.Name,
+		Store:         s.opts.Store,
+		Identity:      auth.NewIdentity(s.vendor.Name, base, s.clientID, user),
+		Clock:         s.clock,
+		Logger:        s.log,
+		StaleWindow:   s.opts.StaleWindow,
+		FetchTimeout:  s.opts.FetchTimeout,
+		OnTokenChange: s.opts.OnTokenChange,
+		Secrets:       sec,
 	})
 	hc := s.httpClient(auth.HTTPOptions{
 		Source:         src,

@@ -578,6 +578,11 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 		base = cur.tok
 	}
 
+	if err := ctx.Err(); err != nil {
+		// Close (or FetchTimeout) ended the fetch while it waited: no
+		// token request on a dead context.
+		return nil, &Error{Vendor: s.vendor, Op: "token", Err: err}
+	}
 	nt, reason, err := s.grant(ctx, base, bad)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,12 @@
 //  4. BenchmarkParallel: b.RunParallel throughput (calls/s) at -cpu 2;
 //     BenchmarkParallelPaired alternates 50 ms bursts of raw and the
 //     client for a drift-proof throughput ratio.
+//  5. BenchmarkSharedStore: 8 processes (this binary re-executed with
+//     VKBENCH_SHARE_CHILD) calling iOFFICE for -vkbench.share with 2 s
+//     tokens and 300 ms token latency, sharing a file store, a Redis store,
+//     or nothing (x/oauth2 in each); token requests counted by the sandbox.
+//  6. BenchmarkStoreToken: the latency a memory, file or Redis store adds
+//     to Source.Token, fresh and at a refresh.
 //
 // Rows 1 and 4 talk to servers in a child process (this test binary
 // re-executed with VKBENCH_SERVE=1), so that B/op, allocs/op, cpu-ns/op

@@ -39,12 +39,14 @@ test: check-generated lint test-deps
 
 # Benchmarks (bench/; read BENCHMARKS.md). The raw output goes to
 # $(BENCH_OUT), then bench/benchstat.sh prints the benchstat tables (run it
-# alone to re-print them). Rows 1, 1b, 2 and 4 run $(BENCH_COUNT) times, as
-# benchstat needs; row 3 is a real-time load scenario, run once
-# (-benchtime 1x) for $(BENCH_REFRESH). About 5 minutes on 2 cores.
+# alone to re-print them). Rows 1, 1b, 2, 4 and 6 run $(BENCH_COUNT) times, as
+# benchstat needs; rows 3 and 5 are real-time load scenarios, run once
+# (-benchtime 1x) for $(BENCH_REFRESH) and 3 x $(BENCH_SHARE). About 7
+# minutes on 2 cores.
 BENCH_COUNT   ?= 6
 BENCH_TIME    ?= 0.5s
 BENCH_REFRESH ?= 10s
+BENCH_SHARE   ?= 15s
 BENCH_OUT     ?= bench/results/latest.txt
 BENCH_FLAGS    = -run='^$$' -benchmem -cpu=2
 
@@ -55,6 +57,8 @@ bench:
 	$(GO) test $(BENCH_FLAGS) -bench='^Benchmark(PerCall|ClientOnly|PerCallPaired|Parallel|ParallelPaired)$$' -benchtime=$(BENCH_TIME) -count=$(BENCH_COUNT) ./bench/ | tee -a "$$tmp"; \
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkTokenStorm$$' -benchtime=1x -count=$(BENCH_COUNT) ./bench/ | tee -a "$$tmp"; \
 	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkRefreshHidden$$' -benchtime=1x -count=1 ./bench/ -vkbench.refresh=$(BENCH_REFRESH) | tee -a "$$tmp"; \
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkSharedStore$$' -benchtime=1x -count=1 ./bench/ -vkbench.share=$(BENCH_SHARE) | tee -a "$$tmp"; \
+	$(GO) test $(BENCH_FLAGS) -bench='^BenchmarkStoreToken$$' -benchtime=$(BENCH_TIME) -count=$(BENCH_COUNT) ./bench/ | tee -a "$$tmp"; \
 	$(GO) test $(BENCH_FLAGS) -bench=. -count=$(BENCH_COUNT) ./auth/ | tee -a "$$tmp"; \
 	echo "# loadavg at end: $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$$tmp"; \
 	if grep -Eq '^(FAIL|--- FAIL|panic:)' "$$tmp"; then \

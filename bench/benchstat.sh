@@ -24,5 +24,9 @@ echo; echo "== Row 4: parallel throughput, GOMAXPROCS=2 (vs base = vs raw net/ht
 bs -filter '.name:Parallel' -col /client
 echo; echo "== Row 4: alternating 50 ms bursts, throughput as a multiple of raw net/http's (tput-x-raw)"
 bs -filter '.name:ParallelPaired .unit:(tput-x-raw OR client-calls/s)' -row /server,/client
+echo; echo "== Row 5: 8 processes sharing tokens (one run; token requests counted by the sandbox)"
+bs -filter '.name:SharedStore .unit:(token-reqs OR token-reqs/expiry OR invalid-grants OR caller-errors OR calls/s)' -col /store
+echo; echo "== Row 6: latency a store adds to Source.Token (fresh, and at a refresh)"
+bs -filter '.name:StoreToken .unit:sec/op' -col /store -row /phase
 echo; echo "== auth: Source hot path"
 bs -filter 'pkg:"github.com/vendorkit/vendorkit/auth"'

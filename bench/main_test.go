@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(serveChild())
 	}
+	if cfg := os.Getenv(shareChildEnv); cfg != "" {
+		os.Exit(shareChild(cfg))
+	}
 	code := m.Run()
 	stopRemote()
 	os.Exit(code)

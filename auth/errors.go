@@ -36,6 +36,19 @@ var (
 	ErrUnexpectedRedirect = errors.New("vendorkit: unexpected redirect")
 )
 
+// Op says what an *Error's request was for.
+type Op string
+
+// The operations an *Error names.
+const (
+	OpToken     Op = "token"     // the primary grant (a login)
+	OpExchange  Op = "exchange"  // an authorization code traded for tokens
+	OpRefresh   Op = "refresh"   // a refresh token redeemed
+	OpRevoke    Op = "revoke"    // a token revoked
+	OpAuthorize Op = "authorize" // the browser's redirect back from a login page
+	OpRequest   Op = "request"   // a resource request
+)
+
 // maxBodyExcerpt bounds Error.Body.
 const maxBodyExcerpt = 256
 
@@ -44,7 +57,7 @@ const maxBodyExcerpt = 256
 // truncated, and Body is printed only for non-2xx statuses.
 type Error struct {
 	Vendor      string
-	Op          string // "token", "exchange", "refresh", "revoke", "request"
+	Op          Op
 	StatusCode  int    // 0 when no HTTP response
 	Code        string // OAuth "error", e.g. "invalid_grant"
 	Description string // OAuth "error_description", scrubbed
@@ -66,7 +79,7 @@ func (e *Error) Error() string {
 		b.WriteString(" ")
 	}
 	if e.Op != "" {
-		b.WriteString(e.Op)
+		b.WriteString(string(e.Op))
 	} else {
 		b.WriteString("auth")
 	}
@@ -120,7 +133,7 @@ func (e *Error) GoString() string { return e.Error() }
 // set, and vendor when it had none, instead of being nested in a second
 // one; any other error becomes the cause of a new *Error whose Retryable is
 // retryable. A nil err gives nil.
-func AsError(vendor, op string, err error, retryable bool) *Error {
+func AsError(vendor string, op Op, err error, retryable bool) *Error {
 	if err == nil {
 		return nil
 	}
@@ -159,7 +172,7 @@ func (e *Error) Is(target error) bool {
 		}
 		return false
 	case ErrInvalidGrant:
-		return (e.Op == "refresh" || e.Op == "exchange") && e.Code == "invalid_grant"
+		return (e.Op == OpRefresh || e.Op == OpExchange) && e.Code == "invalid_grant"
 	case ErrTokenEndpointUnavailable:
 		if !isTokenOp(e.Op) {
 			return false
@@ -170,7 +183,7 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-func isTokenOp(op string) bool {
+func isTokenOp(op Op) bool {
 	return op == "token" || op == "exchange" || op == "refresh" || op == "revoke"
 }
 
@@ -179,13 +192,13 @@ func isTokenOp(op string) bool {
 // present, and scrubs and truncates the body. Retryable is set for 429 and
 // 5xx. It never panics, whatever the body. (*Secrets).ResponseError also
 // removes a client's own secrets.
-func ResponseError(vendor, op string, status int, body []byte) *Error {
+func ResponseError(vendor string, op Op, status int, body []byte) *Error {
 	return (*Secrets)(nil).ResponseError(vendor, op, status, body)
 }
 
 // ResponseError is the package function ResponseError that also removes
 // the secrets s knows, before anything is truncated.
-func (s *Secrets) ResponseError(vendor, op string, status int, body []byte) *Error {
+func (s *Secrets) ResponseError(vendor string, op Op, status int, body []byte) *Error {
 	e := &Error{
 		Vendor:     vendor,
 		Op:         op,

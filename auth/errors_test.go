@@ -32,8 +32,8 @@ func TestErrorIsMapping(t *testing.T) {
 		{ResponseError("v", "token", 429, nil), []error{ErrTokenEndpointUnavailable}, nil},
 		{ResponseError("v", "refresh", 503, nil), []error{ErrTokenEndpointUnavailable}, nil},
 		{ResponseError("v", "request", 503, nil), nil, []error{ErrTokenEndpointUnavailable}},
-		{&Error{Op: "token", Retryable: true, Err: errors.New("dial")}, []error{ErrTokenEndpointUnavailable}, nil},
-		{&Error{Op: "token", Err: ErrReloginRequired}, []error{ErrReloginRequired}, []error{ErrTokenEndpointUnavailable}},
+		{&Error{Op: OpToken, Retryable: true, Err: errors.New("dial")}, []error{ErrTokenEndpointUnavailable}, nil},
+		{&Error{Op: OpToken, Err: ErrReloginRequired}, []error{ErrReloginRequired}, []error{ErrTokenEndpointUnavailable}},
 	}
 	for i, c := range cases {
 		for _, w := range c.want {
@@ -470,11 +470,11 @@ func TestAmbiguousRefreshNotReplayed(t *testing.T) {
 // An *Error says "vendorkit:" once, and scrubbing it again (as
 // SafeErrorString does for a wrapped *Error) leaves its text intact.
 func TestErrorTextSurvivesRescrubbing(t *testing.T) {
-	e := &Error{Vendor: "bss", Op: "token", Err: ErrMalformedResponse}
+	e := &Error{Vendor: "bss", Op: OpToken, Err: ErrMalformedResponse}
 	if got, want := e.Error(), "vendorkit: bss token: malformed token response"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
-	wrapped := fmt.Errorf("calling BSS: %w", &Error{Vendor: "bss", Op: "token", StatusCode: 400, Code: "invalid_grant"})
+	wrapped := fmt.Errorf("calling BSS: %w", &Error{Vendor: "bss", Op: OpToken, StatusCode: 400, Code: "invalid_grant"})
 	if got, want := SafeErrorString(wrapped), "calling BSS: vendorkit: bss token: HTTP 400: invalid_grant"; got != want {
 		t.Errorf("SafeErrorString = %q, want %q", got, want)
 	}

@@ -227,7 +227,7 @@ type passwordFlow struct {
 	password string
 }
 
-func (p *passwordFlow) post(ctx context.Context, op string, form url.Values) (*Token, error) {
+func (p *passwordFlow) post(ctx context.Context, op Op, form url.Values) (*Token, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err

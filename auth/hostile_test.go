@@ -89,8 +89,8 @@ type hangingFlow struct {
 	good bool
 }
 
-func (f *hangingFlow) post(ctx context.Context, op string) error {
-	req, _ := http.NewRequestWithContext(ctx, "POST", f.url, strings.NewReader("op="+op))
+func (f *hangingFlow) post(ctx context.Context, op Op) error {
+	req, _ := http.NewRequestWithContext(ctx, "POST", f.url, strings.NewReader("op="+string(op)))
 	_, err := DoTokenRequest(f.client, req, "v", op)
 	return err
 }
@@ -367,7 +367,7 @@ func TestResourceErrorScrubsTokenInUse(t *testing.T) {
 // *Error prints no secret under any verb, whatever its cause holds.
 func TestErrorVerbsNeverPrintSecrets(t *testing.T) {
 	cause := &url.Error{Op: "Get", URL: "https://h/x?access_token=SECRET-AT", Err: errors.New("boom")}
-	e := &Error{Vendor: "v", Op: "request", StatusCode: 400, Description: "see SECRET-AT", Body: `{"password":"SECRET-PW"}`, Err: cause}
+	e := &Error{Vendor: "v", Op: OpRequest, StatusCode: 400, Description: "see SECRET-AT", Body: `{"password":"SECRET-PW"}`, Err: cause}
 	e.Description = Scrub(e.Description, "SECRET-AT")
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		s := fmt.Sprintf(verb, e)

@@ -183,7 +183,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if max := t.opts.MaxResponseBytes; max > 0 {
 		if resp.ContentLength > max {
 			resp.Body.Close()
-			return nil, &Error{Vendor: t.opts.Vendor, Op: "request", StatusCode: resp.StatusCode, Err: ErrResponseTooLarge}
+			return nil, &Error{Vendor: t.opts.Vendor, Op: OpRequest, StatusCode: resp.StatusCode, Err: ErrResponseTooLarge}
 		}
 		resp.Body = &cappedBody{rc: resp.Body, left: max, vendor: t.opts.Vendor, status: resp.StatusCode}
 	}
@@ -215,7 +215,7 @@ func (t *transport) responseError(resp *http.Response, cause error) error {
 	if src := t.opts.Source; src != nil {
 		sec = src.secretsWith(sec, t.opts.Placement.From(resp.Request))
 	}
-	e := sec.ResponseError(t.opts.Vendor, "request", resp.StatusCode, body)
+	e := sec.ResponseError(t.opts.Vendor, OpRequest, resp.StatusCode, body)
 	e.Retryable = false
 	e.Err = cause
 	return e
@@ -229,13 +229,13 @@ func (t *transport) refuseRedirect(req *http.Request, _ []*http.Request) error {
 	if req.Response != nil {
 		status = req.Response.StatusCode
 	}
-	return RedirectError(t.opts.Vendor, "request", status, req.URL)
+	return RedirectError(t.opts.Vendor, OpRequest, status, req.URL)
 }
 
 // RedirectError is the *Error of a redirect that a credential-carrying
 // request must not follow: it wraps ErrUnexpectedRedirect and names the
 // status and the origin of location (nil: none given).
-func RedirectError(vendor, op string, status int, location *url.URL) *Error {
+func RedirectError(vendor string, op Op, status int, location *url.URL) *Error {
 	to := "no Location"
 	if location != nil && location.Host != "" {
 		to = (&url.URL{Scheme: location.Scheme, Host: location.Host}).String()
@@ -363,7 +363,7 @@ func (t *transport) checkInsecure(u *url.URL) error {
 	if t.opts.AllowInsecureHTTP || u == nil || !strings.EqualFold(u.Scheme, "http") || isLoopback(u.Hostname()) {
 		return nil
 	}
-	return &Error{Vendor: t.opts.Vendor, Op: "request", Err: ErrInsecureTransport}
+	return &Error{Vendor: t.opts.Vendor, Op: OpRequest, Err: ErrInsecureTransport}
 }
 
 func isLoopback(host string) bool {
@@ -671,7 +671,7 @@ func (c *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respon
 	if resp != nil {
 		return resp, nil
 	}
-	return nil, &Error{Vendor: c.t.opts.Vendor, Op: "request", Err: errors.New("giving up")}
+	return nil, &Error{Vendor: c.t.opts.Vendor, Op: OpRequest, Err: errors.New("giving up")}
 }
 
 func drain(body io.ReadCloser) {
@@ -752,7 +752,7 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	if int64(n) > b.left {
 		n = int(b.left)
 		b.left = 0
-		b.err = &Error{Vendor: b.vendor, Op: "request", StatusCode: b.status, Err: ErrResponseTooLarge}
+		b.err = &Error{Vendor: b.vendor, Op: OpRequest, StatusCode: b.status, Err: ErrResponseTooLarge}
 		return n, b.err
 	}
 	b.left -= int64(n)

@@ -136,7 +136,7 @@ func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release f
 }
 
 func (s *Source) leaseWaitError(err error) error {
-	return &Error{Vendor: s.vendor, Op: "token", Retryable: true, Err: fmt.Errorf("%s: %w", errLeaseWaitText, err)}
+	return &Error{Vendor: s.vendor, Op: OpToken, Retryable: true, Err: fmt.Errorf("%s: %w", errLeaseWaitText, err)}
 }
 
 // save stores nt in place of old. It reports the token to use: nt, or a

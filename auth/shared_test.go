@@ -185,7 +185,7 @@ func TestInvalidGrantAdoptsNewerStoredToken(t *testing.T) {
 		if ok, _ := store.CompareAndSwap(ctx, Identity{}, t, other); !ok {
 			return nil, errors.New("setup: swap failed")
 		}
-		return nil, &Error{Op: "refresh", StatusCode: 400, Code: "invalid_grant"}
+		return nil, &Error{Op: OpRefresh, StatusCode: 400, Code: "invalid_grant"}
 	}
 	src := newTestSource(t, refreshingFlow{ff}, SourceOptions{Clock: clock, Store: store})
 	if _, err := src.Token(context.Background()); err != nil {

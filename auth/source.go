@@ -243,10 +243,10 @@ func (s *Source) Invalidate(accessToken string) bool {
 // kept only for its refresh token: the next Token call refreshes.
 func (s *Source) Put(ctx context.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
-		return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
+		return &Error{Vendor: s.vendor, Op: OpToken, Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
 	}
 	if err := sendable(t); err != nil {
-		return &Error{Vendor: s.vendor, Op: "token", Err: err}
+		return &Error{Vendor: s.vendor, Op: OpToken, Err: err}
 	}
 	publish := func() {
 		now := s.clock.Now()
@@ -272,7 +272,7 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 				continue
 			}
 			if ctx.Err() != nil {
-				return &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("store save: %w", err)}
+				return &Error{Vendor: s.vendor, Op: OpToken, Err: fmt.Errorf("store save: %w", err)}
 			}
 			s.storeFailed("save", err)
 		}
@@ -282,7 +282,7 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 		publish()
 		return nil
 	}
-	return &Error{Vendor: s.vendor, Op: "token", Err: errors.New("store contention: token not saved")}
+	return &Error{Vendor: s.vendor, Op: OpToken, Err: errors.New("store contention: token not saved")}
 }
 
 // Revoke revokes the current token with the flow (which must implement
@@ -294,10 +294,10 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 func (s *Source) Revoke(ctx context.Context) error {
 	rv, ok := s.flow.(Revoker)
 	if !ok {
-		return &Error{Vendor: s.vendor, Op: "revoke", Err: ErrNotSupported}
+		return &Error{Vendor: s.vendor, Op: OpRevoke, Err: ErrNotSupported}
 	}
 	if !s.enter() {
-		return &Error{Vendor: s.vendor, Op: "revoke", Err: ErrClosed}
+		return &Error{Vendor: s.vendor, Op: OpRevoke, Err: ErrClosed}
 	}
 	defer s.leave()
 	ctx, cancel := s.bound(ctx)
@@ -314,7 +314,7 @@ func (s *Source) Revoke(ctx context.Context) error {
 		stored, err = nil, nil // nothing usable to revoke there; the next token replaces it
 	}
 	if err != nil {
-		return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store load: %w", err)}
+		return &Error{Vendor: s.vendor, Op: OpRevoke, Err: fmt.Errorf("store load: %w", err)}
 	}
 	s.unsaved.Store(nil)
 	var tokens []*Token
@@ -326,12 +326,12 @@ func (s *Source) Revoke(ctx context.Context) error {
 	}
 	for _, t := range tokens {
 		if err := rv.Revoke(ctx, t); err != nil {
-			return s.wrap("revoke", err)
+			return s.wrap(OpRevoke, err)
 		}
 	}
 	if stored != nil {
 		if _, err := s.store.CompareAndSwap(ctx, s.id, stored, nil); err != nil {
-			return &Error{Vendor: s.vendor, Op: "revoke", Err: fmt.Errorf("store clear: %w", err)}
+			return &Error{Vendor: s.vendor, Op: OpRevoke, Err: fmt.Errorf("store clear: %w", err)}
 		}
 	}
 	s.notify(TokenRevoked, nil)
@@ -495,7 +495,7 @@ func (s *Source) maybeBackground(now time.Time) {
 func (s *Source) flightFunc(caller context.Context) func() (any, error) {
 	return func() (v any, err error) {
 		if !s.enter() {
-			return nil, &Error{Vendor: s.vendor, Op: "token", Err: ErrClosed}
+			return nil, &Error{Vendor: s.vendor, Op: OpToken, Err: ErrClosed}
 		}
 		defer s.leave()
 		ctx, cancel := s.bound(context.WithoutCancel(caller))
@@ -505,7 +505,7 @@ func (s *Source) flightFunc(caller context.Context) func() (any, error) {
 				// A vendor flow panicked. singleflight would re-panic in
 				// its own goroutine and crash the process; report instead,
 				// without the panic value (it may hold secrets).
-				v, err = nil, &Error{Vendor: s.vendor, Op: "token", Err: fmt.Errorf("flow panicked (%T)", p)}
+				v, err = nil, &Error{Vendor: s.vendor, Op: OpToken, Err: fmt.Errorf("flow panicked (%T)", p)}
 			}
 			if err != nil {
 				s.stats.failed.Add(1)
@@ -581,7 +581,7 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	if err := ctx.Err(); err != nil {
 		// Close (or FetchTimeout) ended the fetch while it waited: no
 		// token request on a dead context.
-		return nil, &Error{Vendor: s.vendor, Op: "token", Err: err}
+		return nil, &Error{Vendor: s.vendor, Op: OpToken, Err: err}
 	}
 	nt, reason, err := s.grant(ctx, base, bad)
 	if err != nil {
@@ -590,14 +590,14 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	if reason == TokenAdopted {
 		return s.adopt(epoch, nt)
 	}
-	op := "token"
+	op := OpToken
 	if reason != TokenNew {
-		op = "refresh"
+		op = OpRefresh
 	}
 	if nt == nil || nt.AccessToken == "" {
 		return nil, &Error{Vendor: s.vendor, Op: op, Err: fmt.Errorf("%w: flow returned no access token", ErrMalformedResponse)}
 	}
-	if op == "refresh" && nt.RefreshToken == "" && base != nil && base.RefreshToken != "" {
+	if op == OpRefresh && nt.RefreshToken == "" && base != nil && base.RefreshToken != "" {
 		c := *nt
 		c.RefreshToken = base.RefreshToken // not rotated: the old one stays valid
 		nt = &c
@@ -645,7 +645,7 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 func (s *Source) adopt(epoch uint64, t *Token) (*entry, error) {
 	e := s.newEntry(t, s.clock.Now())
 	if !s.publish(epoch, e) {
-		return nil, &Error{Vendor: s.vendor, Op: "token", Err: errRevokedDuringFetch}
+		return nil, &Error{Vendor: s.vendor, Op: OpToken, Err: errRevokedDuringFetch}
 	}
 	s.stats.adopted.Add(1)
 	s.notify(TokenAdopted, t)
@@ -669,7 +669,7 @@ func (s *Source) grant(ctx context.Context, base *Token, bad string) (*Token, To
 				return nt, TokenRefreshed, nil
 			}
 			if !refreshRejected(err) {
-				return nil, TokenRefreshed, s.wrap("refresh", err)
+				return nil, TokenRefreshed, s.wrap(OpRefresh, err)
 			}
 			st, ok := s.load(ctx)
 			st = s.usable(st)
@@ -692,7 +692,7 @@ func (s *Source) grant(ctx context.Context, base *Token, bad string) (*Token, To
 	s.stats.fetches.Add(1)
 	nt, err := s.flow.Token(ctx)
 	if err != nil {
-		return nil, TokenNew, s.wrap("token", err)
+		return nil, TokenNew, s.wrap(OpToken, err)
 	}
 	return nt, TokenNew, nil
 }
@@ -736,7 +736,7 @@ func refreshRejected(err error) bool {
 
 // wrap makes err an *Error with the Source's vendor and op, keeping the
 // chain. Errors that are already *Error keep their fields.
-func (s *Source) wrap(op string, err error) error {
+func (s *Source) wrap(op Op, err error) error {
 	var ae *Error
 	if errors.As(err, &ae) {
 		if ae.Vendor == "" {

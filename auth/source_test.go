@@ -226,7 +226,7 @@ func TestFailedEarlyRefreshBacksOff(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: 100 * time.Second}
 	ff.refreshFn = func(ctx context.Context, old *Token) (*Token, error) {
-		return nil, &Error{Op: "refresh", StatusCode: 503, Retryable: true}
+		return nil, &Error{Op: OpRefresh, StatusCode: 503, Retryable: true}
 	}
 	log, logs := newCaptureLogger()
 	src := newTestSource(t, refreshingFlow{ff}, SourceOptions{Vendor: "bss", Clock: clock,

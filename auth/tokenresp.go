@@ -26,7 +26,7 @@ type TokenFields map[string]any
 // scrubbed of every credential the request itself carries (form fields
 // such as password, client_secret, refresh_token, code; Basic auth), so a
 // server echoing the request back cannot leak it.
-func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string, secrets ...string) (TokenFields, error) {
+func DoTokenRequest(client *http.Client, req *http.Request, vendor string, op Op, secrets ...string) (TokenFields, error) {
 	sec := NewSecrets(append(secrets, requestSecrets(req)...)...)
 	if u, p, ok := req.BasicAuth(); ok {
 		sec = sec.WithBasic(u, p)
@@ -56,7 +56,7 @@ func DoTokenRequest(client *http.Client, req *http.Request, vendor, op string, s
 //
 // Bodies quoted in errors are scrubbed of sec (the flow's credentials, in
 // every encoding) before they are cut.
-func ReadTokenResponse(vendor, op string, resp *http.Response, err error, sec *Secrets) (*http.Response, []byte, error) {
+func ReadTokenResponse(vendor string, op Op, resp *http.Response, err error, sec *Secrets) (*http.Response, []byte, error) {
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
@@ -137,7 +137,7 @@ func requestSecrets(req *http.Request) []string {
 // ParseTokenFields decodes a 2xx token-endpoint body. An OAuth error object
 // in a 200 (some vendors do that) becomes an *Error like ResponseError,
 // scrubbed of sec.
-func ParseTokenFields(vendor, op string, status int, body []byte, sec *Secrets) (TokenFields, error) {
+func ParseTokenFields(vendor string, op Op, status int, body []byte, sec *Secrets) (TokenFields, error) {
 	malformed := func(why string) error {
 		return &Error{Vendor: vendor, Op: op, StatusCode: status, Err: fmt.Errorf("%w: %s", ErrMalformedResponse, why)}
 	}
@@ -196,7 +196,7 @@ func (f TokenFields) Int64(key string) (int64, bool) {
 // for most vendors, time.Millisecond for iOFFICE); every other scalar field
 // goes to Extra. sane is false when expires_in was absent, unparseable or
 // absurd (see ExpiresIn). An empty access_token is ErrMalformedResponse.
-func (f TokenFields) Token(vendor, op string, now time.Time, unit time.Duration) (tok *Token, sane bool, err error) {
+func (f TokenFields) Token(vendor string, op Op, now time.Time, unit time.Duration) (tok *Token, sane bool, err error) {
 	at := f.String("access_token")
 	if at == "" {
 		return nil, false, &Error{Vendor: vendor, Op: op, Err: fmt.Errorf("%w: no access_token", ErrMalformedResponse)}

@@ -16,7 +16,7 @@ import (
 // auth.ReadTokenResponse. sec holds the flow's credentials (and the code or
 // refresh token the request carried), scrubbed from every error before
 // anything is cut.
-func ReadTokenResponse(vendor, op string, resp *http.Response, err error, sec *auth.Secrets) (*http.Response, []byte, error) {
+func ReadTokenResponse(vendor string, op auth.Op, resp *http.Response, err error, sec *auth.Secrets) (*http.Response, []byte, error) {
 	return auth.ReadTokenResponse(vendor, op, resp, err, sec)
 }
 
@@ -28,7 +28,7 @@ func ReadTokenResponse(vendor, op string, resp *http.Response, err error, sec *a
 // error object in a 200, an empty access_token or a body that is not a
 // JSON object is an *auth.Error (auth.ErrMalformedResponse for the latter
 // two), scrubbed of sec.
-func JSONToken(vendor, op string, status int, body []byte, now time.Time, unit time.Duration, log *slog.Logger, sec *auth.Secrets) (*auth.Token, error) {
+func JSONToken(vendor string, op auth.Op, status int, body []byte, now time.Time, unit time.Duration, log *slog.Logger, sec *auth.Secrets) (*auth.Token, error) {
 	f, err := auth.ParseTokenFields(vendor, op, status, body, sec)
 	if err != nil {
 		return nil, err

@@ -174,12 +174,12 @@ type flow struct {
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.LoginWithBody(ctx, formContentType, strings.NewReader(f.form))
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
+	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
 	now := f.st.Now()
-	tok, err := client.JSONToken(Vendor, "token", resp.StatusCode, body, now, time.Second, f.st.Logger(), f.sec)
+	tok, err := client.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, time.Second, f.st.Logger(), f.sec)
 	if err != nil {
 		return nil, err
 	}

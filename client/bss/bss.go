@@ -169,9 +169,9 @@ type flow struct {
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(f.form),
 		auth.SetHeader("Authorization", f.basic))
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
+	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
-	return client.JSONToken(Vendor, "token", resp.StatusCode, body, f.st.Now(), time.Second, f.st.Logger(), f.sec)
+	return client.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, f.st.Now(), time.Second, f.st.Logger(), f.sec)
 }

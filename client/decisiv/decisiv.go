@@ -155,7 +155,7 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(grantBody),
 		auth.SetHeader("Authorization", f.basic),
 		auth.SetHeader("Accept", "application/xml"))
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
+	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
@@ -181,5 +181,5 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 }
 
 func malformed(status int, why string) error {
-	return &auth.Error{Vendor: Vendor, Op: "token", StatusCode: status, Err: fmt.Errorf("%w: %s", auth.ErrMalformedResponse, why)}
+	return &auth.Error{Vendor: Vendor, Op: auth.OpToken, StatusCode: status, Err: fmt.Errorf("%w: %s", auth.ErrMalformedResponse, why)}
 }

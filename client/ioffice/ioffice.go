@@ -216,7 +216,7 @@ func (c *Client) AuthCodeURL(state string) (string, error) {
 // Call it as soon as the code arrives: codes expire after 5 minutes.
 func (c *Client) Exchange(ctx context.Context, code string) (*auth.Token, error) {
 	if code == "" {
-		return nil, &auth.Error{Vendor: Vendor, Op: "exchange", Err: ErrNoCode}
+		return nil, &auth.Error{Vendor: Vendor, Op: auth.OpExchange, Err: ErrNoCode}
 	}
 	tok, err := c.flow.exchange(ctx, code)
 	if err != nil {
@@ -291,7 +291,7 @@ func parseRedirect(raw, wantState string, allowMissing bool) (code, appCode stri
 		return "", "", ErrStateMismatch
 	}
 	if e := v.Get("error"); e != "" {
-		return "", "", &auth.Error{Vendor: Vendor, Op: "authorize",
+		return "", "", &auth.Error{Vendor: Vendor, Op: auth.OpAuthorize,
 			Code: auth.Scrub(e), Description: auth.Scrub(v.Get("error_description"))}
 	}
 	codes := v["code"]
@@ -317,7 +317,7 @@ func setJSON() func(context.Context, *http.Request) error {
 // Token is the headless login: a code from /oauth2/auth, exchanged at once.
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	if f.cfg.Username == "" {
-		return nil, &auth.Error{Vendor: Vendor, Op: "token", Err: fmt.Errorf(
+		return nil, &auth.Error{Vendor: Vendor, Op: auth.OpToken, Err: fmt.Errorf(
 			"%w: no username/password configured and no valid refresh token; sign in through the browser flow (AuthCodeURL, Exchange)",
 			auth.ErrReloginRequired)}
 	}
@@ -326,17 +326,17 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 		XAuthPassword: f.cfg.Password,
 		XClientId:     f.cfg.ClientID,
 	}, setJSON())
-	resp, body, err := client.ReadTokenResponse(Vendor, "token", resp, err, f.sec)
+	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := auth.ParseTokenFields(Vendor, "token", resp.StatusCode, body, f.sec)
+	fields, err := auth.ParseTokenFields(Vendor, auth.OpToken, resp.StatusCode, body, f.sec)
 	if err != nil {
 		return nil, err
 	}
 	code := fields.String("code")
 	if code == "" {
-		return nil, &auth.Error{Vendor: Vendor, Op: "token", StatusCode: resp.StatusCode,
+		return nil, &auth.Error{Vendor: Vendor, Op: auth.OpToken, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: no code in the authorization response", auth.ErrMalformedResponse)}
 	}
 	return f.exchange(ctx, code)
@@ -346,7 +346,7 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 // expired or used code (invalid_grant) is auth.ErrInvalidGrant, not
 // auth.ErrInvalidCredentials.
 func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
-	return f.token(ctx, "exchange", &iofficeapi.RequestTokenParams{
+	return f.token(ctx, auth.OpExchange, &iofficeapi.RequestTokenParams{
 		XGrantType: iofficeapi.AuthorizationCode,
 		XAuthCode:  &code,
 	}, f.sec.With(code))
@@ -355,13 +355,13 @@ func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
 // Refresh redeems t's refresh token; the result carries the rotated one.
 func (f *flow) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
 	rt := t.RefreshToken
-	return f.token(ctx, "refresh", &iofficeapi.RequestTokenParams{
+	return f.token(ctx, auth.OpRefresh, &iofficeapi.RequestTokenParams{
 		XGrantType:    iofficeapi.RefreshToken,
 		XRefreshToken: &rt,
 	}, f.sec.With(rt, t.AccessToken))
 }
 
-func (f *flow) token(ctx context.Context, op string, p *iofficeapi.RequestTokenParams, sec *auth.Secrets) (*auth.Token, error) {
+func (f *flow) token(ctx context.Context, op auth.Op, p *iofficeapi.RequestTokenParams, sec *auth.Secrets) (*auth.Token, error) {
 	p.XRedirectUri = f.cfg.RedirectURI
 	p.XClientId = f.cfg.ClientID
 	p.XScope = f.cfg.Scope
@@ -385,7 +385,7 @@ func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
 			continue
 		}
 		resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: tok})
-		if _, _, err = client.ReadTokenResponse(Vendor, "revoke", resp, err, sec); err != nil {
+		if _, _, err = client.ReadTokenResponse(Vendor, auth.OpRevoke, resp, err, sec); err != nil {
 			return err
 		}
 	}

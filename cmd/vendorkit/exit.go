@@ -98,7 +98,7 @@ func exitCode(err error) int {
 		return exitUnusable
 	case errors.As(err, &ae):
 		switch {
-		case ae.Op == "request" && ae.StatusCode >= 400:
+		case ae.Op == auth.OpRequest && ae.StatusCode >= 400:
 			return exitHTTP // e.g. Decisiv's 403: the resource answered
 		case errors.Is(err, auth.ErrTokenEndpointUnavailable), ae.StatusCode == 0:
 			return exitNetwork // 429/5xx at a token endpoint, or no answer

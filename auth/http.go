@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,6 +19,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // MaxTokenResponseBytes caps token-endpoint response bodies.
@@ -238,7 +239,7 @@ func (t *transport) refuseRedirect(req *http.Request, _ []*http.Request) error {
 func RedirectError(vendor string, op Op, status int, location *url.URL) *Error {
 	to := "no Location"
 	if location != nil && location.Host != "" {
-		to = (&url.URL{Scheme: location.Scheme, Host: location.Host}).String()
+		to = origin.Of(location).String()
 	} else if location != nil {
 		to = "a relative Location"
 	}
@@ -360,20 +361,10 @@ func closeBody(req *http.Request) {
 }
 
 func (t *transport) checkInsecure(u *url.URL) error {
-	if t.opts.AllowInsecureHTTP || u == nil || !strings.EqualFold(u.Scheme, "http") || isLoopback(u.Hostname()) {
+	if t.opts.AllowInsecureHTTP || u == nil || !strings.EqualFold(u.Scheme, "http") || origin.IsLoopback(u.Hostname()) {
 		return nil
 	}
 	return &Error{Vendor: t.opts.Vendor, Op: OpRequest, Err: ErrInsecureTransport}
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	// netip parses without allocating (net.ParseIP returns a slice); zones
-	// are refused, as net.ParseIP refuses them.
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
 }
 
 // idempotent: RFC 9110 idempotent methods, or a request carrying an
@@ -394,7 +385,7 @@ func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error 
 		return errors.New("vendorkit: stopped after 10 redirects")
 	}
 	orig := via[0]
-	if sameOrigin(orig.URL, req.URL) {
+	if origin.Same(orig.URL, req.URL) {
 		// Same origin: net/http copies headers; a query credential is
 		// carried over only if the Location kept it.
 		return nil
@@ -413,24 +404,6 @@ func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error 
 	t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
 		"vendor", t.opts.Vendor, "from", RedactURL(orig.URL), "to", RedactURL(req.URL))
 	return nil
-}
-
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return "443"
-	case "http":
-		return "80"
-	}
-	return ""
 }
 
 // call is the per-call retry state; one goroutine (retryablehttp's Do loop)

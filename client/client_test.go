@@ -289,6 +289,11 @@ func TestDo(t *testing.T) {
 	if _, err := client.Do(ctx, base, d, req, eds...); err != nil || d.reqs[1].Header.Get("X-Api-Version") != "latest" {
 		t.Errorf("absolute same-origin: %v", err)
 	}
+	// The same origin spelled differently (case, explicit default port).
+	req, _ = http.NewRequest("GET", "https://H.example:8443/bsssmapi/api/accounts/3", nil)
+	if _, err := client.Do(ctx, base, d, req, eds...); err != nil {
+		t.Errorf("same origin, other spelling: %v", err)
+	}
 
 	for _, foreign := range []string{"https://evil.example/bsssmapi/x", "http://h.example:8443/x", "https://h.example/x"} {
 		req, _ = http.NewRequest("GET", foreign, nil)
@@ -296,8 +301,8 @@ func TestDo(t *testing.T) {
 			t.Errorf("%s: err = %v", foreign, err)
 		}
 	}
-	if len(d.reqs) != 2 {
-		t.Errorf("%d requests sent, want 2", len(d.reqs))
+	if len(d.reqs) != 3 {
+		t.Errorf("%d requests sent, want 3", len(d.reqs))
 	}
 }
 

@@ -3,10 +3,11 @@ package client
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // ErrInvalidConfig is wrapped by every configuration error New returns.
@@ -64,21 +65,13 @@ func (c *Check) BaseURL(field, raw string, insecureOK bool) string {
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		c.Fail("Config." + field + " must not contain a query or fragment")
 		return ""
-	case u.Scheme == "http" && !insecureOK && !loopback(u.Hostname()):
+	case u.Scheme == "http" && !insecureOK && !origin.IsLoopback(u.Hostname()):
 		c.Fail("Config." + field + " uses plain http to a non-loopback host (use https, or client.WithInsecureHTTP to allow it)")
 		return ""
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
 	return u.String()
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Err returns nil or an error wrapping ErrInvalidConfig that lists every

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // Editor is the request-editor signature of every generated package
@@ -52,7 +54,7 @@ func Do(ctx context.Context, base string, doer Doer, req *http.Request, editors 
 		u.RawQuery = r.URL.RawQuery
 		r.URL = &u
 		r.Host = ""
-	} else if !strings.EqualFold(r.URL.Scheme, b.Scheme) || !strings.EqualFold(r.URL.Host, b.Host) {
+	} else if !origin.Same(r.URL, b) {
 		return nil, ErrForeignOrigin
 	}
 	for _, ed := range editors {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
 
 	"github.com/spf13/cobra"
 
@@ -221,10 +222,7 @@ func adminEndpoint(rawURL string) (*url.URL, error) {
 	if err != nil {
 		return nil, usagef("admin URL: %v", err)
 	}
-	host := u.Hostname()
-	ip := net.ParseIP(host)
-	if u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		(host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+	if u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || !origin.IsLoopback(u.Hostname()) {
 		return nil, usagef("admin URL %q: want http://127.0.0.1:PORT as 'vendorkit sandbox' printed it; the admin token goes to loopback only", u.Redacted())
 	}
 	return u, nil

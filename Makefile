@@ -3,7 +3,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all generate check-generated lint test test-deps bench
+.PHONY: all generate check-generated check-breaking release-specs lint test test-deps bench
 
 all: test
 
@@ -24,18 +24,39 @@ check-generated:
 	fi; \
 	echo "check-generated: gen/ matches specs/"
 
+# Compare each spec, and the Go API of gen/ and client/, with the specs as
+# last released (specs/released/): a breaking change fails unless
+# specs/BREAKING.md acknowledges it. The tool is the nested module tools/
+# (oasdiff, x/exp/apidiff: pinned there, kept out of vendorkit's go.mod).
+# BREAKING_JUNIT=FILE also writes JUnit XML.
+BREAKING_JUNIT ?=
+check-breaking:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -C tools -o "$$tmp/check-breaking" ./cmd/check-breaking; \
+	"$$tmp/check-breaking" -root "$(CURDIR)" -go "$(GO)" -generate "$(MAKE) --no-print-directory generate" \
+		$(if $(BREAKING_JUNIT),-junit "$(abspath $(BREAKING_JUNIT))")
+
+# Move the baseline forward once check-breaking passes: specs/*.yaml to
+# specs/released/, and the acknowledgements into a dated section.
+release-specs:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -C tools -o "$$tmp/check-breaking" ./cmd/check-breaking; \
+	"$$tmp/check-breaking" -root "$(CURDIR)" -go "$(GO)" -generate "$(MAKE) --no-print-directory generate" -release
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt: not formatted:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet ./...
+	cd tools && $(GO) vet ./...
 
 # The real components some tests use (redis-server, chromium): installed
 # with apt-get when missing; the tests start and stop their own instances.
 test-deps:
 	@bash scripts/test-deps.sh
 
-test: check-generated lint test-deps
+test: check-generated lint check-breaking test-deps
 	$(GO) test -race -count=1 ./...
+	cd tools && $(GO) test -race -count=1 ./...
 
 # Benchmarks (bench/; read BENCHMARKS.md). The raw output goes to
 # $(BENCH_OUT), then bench/benchstat.sh prints the benchstat tables (run it

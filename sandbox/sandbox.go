@@ -53,6 +53,12 @@ type Misbehaviour struct {
 	// IOfficeNoRotation makes an iOFFICE refresh return the same refresh
 	// token and keep accepting it.
 	IOfficeNoRotation bool
+	// ExtraProperties are added to the top-level object of every
+	// successful JSON response, and ExtraHeaders to every response: a
+	// vendor whose API grew what its docs do not describe, for the
+	// contract suite's drift report. Token endpoints included.
+	ExtraProperties map[string]any
+	ExtraHeaders    http.Header
 }
 
 // Fault is what FailNext injects into resource calls.

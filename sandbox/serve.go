@@ -54,7 +54,12 @@ func fixedGrant(name string) func(*http.Request, []byte) string {
 // then hand over to the vendor's generated strict server.
 func (v *Vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
-	v.serve(rec, r)
+	if u := v.undocumented(rec); u != nil {
+		v.serve(u, r)
+		u.flush()
+	} else {
+		v.serve(rec, r)
+	}
 	if rec.status >= 400 {
 		v.stats.rejected.Add(1)
 	}

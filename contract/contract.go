@@ -55,6 +55,10 @@ type Target struct {
 	BearerRefusedPath string
 	// Timeout bounds each check (0: DefaultTimeout).
 	Timeout time.Duration
+	// Spec is the vendor's OpenAPI spec (YAML or JSON) to check against,
+	// such as a copy being edited; nil means the embedded
+	// specs/<vendor>.yaml.
+	Spec []byte
 }
 
 // Status is a check's outcome.
@@ -138,11 +142,17 @@ func envName(vendor, field string) string {
 // missing gives a skip for every check, naming the variables; an unknown
 // vendor a single failed result.
 func Run(ctx context.Context, t Target) []Result {
+	results, _ := run(ctx, t, false)
+	return results
+}
+
+// run is Run, and RunDrift when withDrift is set.
+func run(ctx context.Context, t Target, withDrift bool) ([]Result, []Drift) {
 	d := definition(t.Vendor)
 	if d == nil {
 		return []Result{{Vendor: t.Vendor, Check: "config", Status: Fail,
 			Expected: "one of " + strings.Join(Vendors(), ", "), Got: fmt.Sprintf("%q", t.Vendor),
-			Message: fmt.Sprintf("unknown vendor: expected one of %s, got %q", strings.Join(Vendors(), ", "), t.Vendor)}}
+			Message: fmt.Sprintf("unknown vendor: expected one of %s, got %q", strings.Join(Vendors(), ", "), t.Vendor)}}, nil
 	}
 	if t.Lookup == nil {
 		t.Lookup = os.LookupEnv
@@ -156,14 +166,18 @@ func Run(ctx context.Context, t Target) []Result {
 		for _, c := range d.checks {
 			out = append(out, Result{Vendor: d.name, Check: c, Status: Skip, Operation: "", Message: msg})
 		}
-		return out
+		return out, nil
 	}
 	r := newRunner(ctx, t, d)
 	defer r.close()
 	for _, name := range d.checks {
 		r.run(name)
 	}
-	return r.finish()
+	var drift []Drift
+	if withDrift {
+		drift = r.drift()
+	}
+	return r.finish(), drift
 }
 
 // scrubResults replaces every secret the suite knows of in every string,

@@ -24,13 +24,23 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Time       string           `xml:"time,attr"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Cases      []junitCase      `xml:"testcase"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -56,6 +66,12 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 // operation as text; skips their reason; passes with a note a system-out.
 // The results are written as given (Run has already scrubbed them).
 func WriteJUnit(w io.Writer, results []Result) error {
+	return writeJUnit(w, results, nil)
+}
+
+// writeJUnit is WriteJUnit; drift, if set, adds to each vendor's suite
+// (see WriteJUnitDrift).
+func writeJUnit(w io.Writer, results []Result, drift func(*junitSuites)) error {
 	doc := junitSuites{Name: "vendorkit contract"}
 	index := map[string]int{}
 	var total time.Duration
@@ -102,6 +118,9 @@ func WriteJUnit(w io.Writer, results []Result) error {
 		doc.Suites[i].Time = seconds(d)
 	}
 	doc.Time = seconds(total)
+	if drift != nil {
+		drift(&doc)
+	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

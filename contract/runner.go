@@ -92,7 +92,13 @@ func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
 	// operations even when the client refuses the configuration.
 	rawBase, _ := t.Lookup(envName(d.name, "BASE_URL"))
 	prefix, _ := specs.PathPrefix(strings.TrimSpace(rawBase))
-	router, err := specs.NewRouter(d.name, prefix)
+	var router *specs.Router
+	var err error
+	if t.Spec != nil {
+		router, err = specs.NewRouterFromData(d.name, prefix, t.Spec)
+	} else {
+		router, err = specs.NewRouter(d.name, prefix)
+	}
 	if err != nil {
 		r.openErr = err
 		return r

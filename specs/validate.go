@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -39,6 +40,24 @@ func NewRouter(vendor, prefix string) (*Router, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newRouter(vendor, prefix, doc)
+}
+
+// NewRouterFromData is NewRouter for a spec given as YAML or JSON (a copy
+// being edited, say) instead of the embedded one; it is validated as Load
+// validates.
+func NewRouterFromData(vendor, prefix string, data []byte) (*Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("specs: %s spec: %w", vendor, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("specs: %s spec is not valid OpenAPI: %w", vendor, err)
+	}
+	return newRouter(vendor, prefix, doc)
+}
+
+func newRouter(vendor, prefix string, doc *openapi3.T) (*Router, error) {
 	doc.Servers = nil
 	r, err := legacy.NewRouter(doc)
 	if err != nil {

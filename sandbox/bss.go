@@ -93,8 +93,8 @@ func newBSS(v *Vendor, opts *Options) vendorParts {
 }
 
 // bssSeed is account 1 with a dozen sync options: about 1 KiB of JSON for
-// GET /api/accounts/1/syncoptions. Besides the spec's systemCode and
-// enabled, each option carries a display name, which the schema allows.
+// GET /api/accounts/1/syncoptions: systemCode, enabled and a display
+// name each, as the spec's SyncOption describes.
 func bssSeed() map[int64]bssAccount {
 	type option struct {
 		SystemCode string `json:"systemCode"`

@@ -61,11 +61,14 @@ type PasswordGrantRequest struct {
 type PasswordGrantRequestGrantType string
 
 // SyncOption The docs say the sample applications fetch "the synchronization
-// options of an account" but show none; only a system code and an
-// enabled flag are assumed.
+// options of an account" but show none; a system code, an enabled
+// flag and a display name are assumed.
 type SyncOption struct {
-	Enabled    *bool  `json:"enabled,omitempty"`
-	SystemCode string `json:"systemCode"`
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Name Display name of the external system (assumed; not in the vendor's page).
+	Name       *string `json:"name,omitempty"`
+	SystemCode string  `json:"systemCode"`
 }
 
 // TokenResponse defines model for TokenResponse.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -24,12 +25,13 @@ type contractFlags struct {
 	junit   string
 	live    bool
 	timeout time.Duration
+	drift   driftFlags
 }
 
 func newContractCommand(g *globals) *cobra.Command {
 	var f contractFlags
 	cmd := &cobra.Command{
-		Use:   "contract [--vendor V|all] [--live] [--junit FILE]",
+		Use:   "contract [--vendor V|all] [--live] [--junit FILE] [--drift[=fail]] [--drift-patch FILE]",
 		Short: "Check that the vendors still behave as their docs and specs say",
 		Long: `contract runs vendorkit's contract suite: for each vendor it gets a token
 with the documented grant, calls the sample resource through the typed
@@ -50,11 +52,22 @@ themselves: nothing is revoked for anyone else, no resource is written.
 
 It prints one row per check (vendor, check, result, time, spec operation,
 detail; secrets never appear) and exits 0 when no check failed, 1 when one
-did, 2 on a usage error. --junit FILE also writes JUnit XML for CI.`,
+did, 2 on a usage error. --junit FILE also writes JUnit XML for CI.
+
+--drift also reports what the responses carried that the spec does not
+describe: JSON properties the schema lacks (with their type and shape, and
+an example only when it is safe to print: never for a name that looks like
+a credential, never a token), and undeclared headers, status codes and
+content types. It is reported, not a failure, unless --drift=fail.
+--drift-patch FILE writes the YAML to merge into specs/<vendor>.yaml so
+that the spec describes it; --specs DIR checks against <vendor>.yaml files
+in DIR (a patched copy) instead of the embedded specs.`,
 		Example: `  vendorkit contract
   vendorkit contract --vendor ioffice -v
   vendorkit contract --live --vendor all --junit contract.xml
-  VENDORKIT_CONTRACT=live vendorkit contract --vendor decisiv --insecure-http`,
+  VENDORKIT_CONTRACT=live vendorkit contract --vendor decisiv --insecure-http
+  vendorkit contract --live --drift --drift-patch drift.yaml
+  vendorkit contract --live --drift=fail --specs ./specs`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return bounded(cmd.Context(), f.timeout, func(ctx context.Context) error { return runContract(ctx, g, f) })
@@ -64,6 +77,7 @@ did, 2 on a usage error. --junit FILE also writes JUnit XML for CI.`,
 	cmd.Flags().StringVar(&f.junit, "junit", "", "also write the results as JUnit XML to `FILE`")
 	cmd.Flags().BoolVar(&f.live, "live", false, "check the deployments the VENDORKIT_* variables name instead of the embedded sandbox (also VENDORKIT_CONTRACT=live)")
 	addTimeout(cmd, &f.timeout, 5*time.Minute)
+	f.drift.register(cmd)
 	return cmd
 }
 
@@ -74,6 +88,13 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 			return usagef("unknown vendor %q (one of %s, or all)", f.vendor, strings.Join(vendors, ", "))
 		}
 		vendors = []string{f.vendor}
+	}
+	if err := f.drift.check(); err != nil {
+		return err
+	}
+	specFiles, err := f.drift.specFiles(vendors)
+	if err != nil {
+		return err
 	}
 	live := f.live || os.Getenv("VENDORKIT_CONTRACT") == "live"
 	opts := g.clientOptions()
@@ -104,8 +125,17 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 	table := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "VENDOR\tCHECK\tRESULT\tTIME\tOPERATION\tDETAIL")
 	var all []contract.Result
+	var drift []contract.Drift
 	for _, v := range vendors {
-		results := contract.Run(ctx, contract.Target{Vendor: v, Lookup: lookups[v], Options: opts})
+		t := contract.Target{Vendor: v, Lookup: lookups[v], Options: opts, Spec: specFiles[v]}
+		var results []contract.Result
+		if f.drift.enabled() {
+			var d []contract.Drift
+			results, d = contract.RunDrift(ctx, t)
+			drift = append(drift, d...)
+		} else {
+			results = contract.Run(ctx, t)
+		}
 		all = append(all, results...)
 		printContractRows(table, results)
 	}
@@ -123,13 +153,24 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 		}
 	}
 	fmt.Fprintf(g.stdout, "\ncontract: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	if f.drift.enabled() {
+		printDrift(g.stdout, drift, f.drift.fail())
+	}
 
 	if f.junit != "" {
-		if err := writeJUnitFile(f.junit, all); err != nil {
+		if err := writeJUnitFile(f.junit, func(w io.Writer) error {
+			if f.drift.enabled() {
+				return contract.WriteJUnitDrift(w, all, drift, f.drift.fail())
+			}
+			return contract.WriteJUnit(w, all)
+		}); err != nil {
 			return err
 		}
 	}
-	if failed > 0 {
+	if err := f.drift.writePatch(drift); err != nil {
+		return err
+	}
+	if failed > 0 || f.drift.fail() && len(drift) > 0 {
 		return silentError{code: exitHTTP}
 	}
 	return nil
@@ -158,12 +199,12 @@ func printContractRows(table *tabwriter.Writer, results []contract.Result) {
 	}
 }
 
-func writeJUnitFile(path string, results []contract.Result) error {
+func writeJUnitFile(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return usagef("--junit: %v", err)
 	}
-	if err := contract.WriteJUnit(f, results); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return fmt.Errorf("--junit: %w", err)
 	}

@@ -34,6 +34,7 @@ func newSandboxCommand(g *globals) *cobra.Command {
 		port                   int
 		exportsOnly, omitState bool
 		lifetimes, latencies   []string
+		undoc                  undocumentedFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -73,6 +74,10 @@ are not secrets anywhere else, and the admin token, which is yours alone.`,
 			if err != nil {
 				return err
 			}
+			misbehave, err := undoc.misbehaviour()
+			if err != nil {
+				return err
+			}
 			lifetime, err := parseVendorDurations("--token-lifetime", lifetimes)
 			if err != nil {
 				return err
@@ -84,7 +89,7 @@ are not secrets anywhere else, and the admin token, which is yours alone.`,
 			if port < 0 || port > 65535 {
 				return usagef("--port %d: want 1-65535, or 0 for free ports", port)
 			}
-			opts := sandbox.Options{Addr: host, Port: port, IOffice: sandbox.IOfficeOptions{RedirectURI: redirectURI}}
+			opts := sandbox.Options{Addr: host, Port: port, IOffice: sandbox.IOfficeOptions{RedirectURI: redirectURI}, Misbehave: misbehave}
 			if g.verbose {
 				opts.Log = requestLogger(g.stderr)
 			}
@@ -134,6 +139,7 @@ are not secrets anywhere else, and the admin token, which is yours alone.`,
 	cmd.Flags().BoolVar(&omitState, "omit-login-state", false, "iOFFICE's login page redirects without state, as the docs' example shows")
 	cmd.Flags().StringVar(&redirectURI, "ioffice-redirect-uri", "", "the redirect URI registered for the iOFFICE client (default https://app.example.com/oauth/callback)")
 	cmd.Flags().BoolVar(&exportsOnly, "exports-only", false, "print only the export lines")
+	undoc.register(cmd)
 	cmd.AddCommand(newSandboxCtlCommand(g))
 	return cmd
 }

@@ -63,6 +63,16 @@
 // are replaced by REDACTED, and text taken from the wire goes through
 // auth.Scrub.
 //
+// # Drift
+//
+// RunDrift is Run plus what the deployment sent that the spec does not
+// describe, in every response the checks received: properties the
+// response schema lacks (with JSON type and shape), and undeclared
+// headers, status codes and content types (see Drift). It is information,
+// not a failure; WriteDriftPatch turns it into YAML to merge into the spec,
+// WriteJUnitDrift into JUnit properties. Target.Spec checks against a spec
+// being edited instead of the embedded one.
+//
 // # Running it
 //
 // go test ./contract/... runs the suite against the embedded sandbox.

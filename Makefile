@@ -28,9 +28,10 @@ check-generated:
 # last released (specs/released/): a breaking change fails unless
 # specs/BREAKING.md acknowledges it. The tool is the nested module tools/
 # (oasdiff, x/exp/apidiff: pinned there, kept out of vendorkit's go.mod).
-# BREAKING_JUNIT=FILE also writes JUnit XML.
+# BREAKING_JUNIT=FILE also writes JUnit XML. gen/ must match the specs
+# first: the comparison reads it.
 BREAKING_JUNIT ?=
-check-breaking:
+check-breaking: check-generated
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GO) build -C tools -o "$$tmp/check-breaking" ./cmd/check-breaking; \
 	"$$tmp/check-breaking" -root "$(CURDIR)" -go "$(GO)" -generate "$(MAKE) --no-print-directory generate" \
@@ -38,7 +39,7 @@ check-breaking:
 
 # Move the baseline forward once check-breaking passes: specs/*.yaml to
 # specs/released/, and the acknowledgements into a dated section.
-release-specs:
+release-specs: check-generated
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GO) build -C tools -o "$$tmp/check-breaking" ./cmd/check-breaking; \
 	"$$tmp/check-breaking" -root "$(CURDIR)" -go "$(GO)" -generate "$(MAKE) --no-print-directory generate" -release

@@ -19,6 +19,10 @@
 //     including a method added to an interface: that breaks code which
 //     implements it (a mock, a fake server).
 //
+// Both trees share everything but the specs, so what is reported is what
+// the spec edits do: a generator upgrade, a codegen configuration change
+// or a hand edit is on both sides.
+//
 // A breaking change fails the check unless the acknowledgement file
 // (specs/BREAKING.md, format in ack.go) names it; an acknowledgement that
 // matches nothing fails too, so the file does not rot. Release moves the

@@ -18,13 +18,14 @@ func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 }
 
-// The HTTP stack's steady-state cost over a plain http.Client with a
-// static header, in allocations per successful bodiless call: none. This
-// pins what bench/ measured (BENCHMARKS.md): no per-call
-// retryablehttp.Client or hook closures (pooled), no request copy, no
-// second http.Client.Do on a first-attempt success, no debug log
-// arguments built for a discarding logger, and the Editor's header value
-// built once per token.
+// The HTTP stack's steady-state cost over a plain http.Client that sets
+// the same header itself, in allocations per successful bodiless call.
+// Authorizing in the transport costs a request copy with its own header
+// map (RoundTrip must not modify the caller's); go-retryablehttp's loop
+// costs its Request and an inner http.Client.Do. Pooled call objects with
+// pre-bound hooks, the header value built once per token and no debug log
+// arguments for a discarding logger keep the rest at zero. The bound pins
+// the figure bench/ and BENCHMARKS.md report.
 func TestHTTPClientAllocsOverPlainClient(t *testing.T) {
 	clock := newFakeClock()
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
@@ -32,7 +33,6 @@ func TestHTTPClientAllocsOverPlainClient(t *testing.T) {
 	if _, err := src.Token(ctx); err != nil {
 		t.Fatal(err)
 	}
-	edit := Editor(src, Bearer())
 	run := func(hc *http.Client, sign func(*http.Request)) float64 {
 		return testing.AllocsPerRun(500, func() {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://api.example.test/v1/things", nil)
@@ -50,12 +50,11 @@ func TestHTTPClientAllocsOverPlainClient(t *testing.T) {
 	plain := run(&http.Client{Transport: cannedTransport{}}, func(req *http.Request) {
 		req.Header.Set("Authorization", "Bearer primary-access-1")
 	})
-	stack := run(NewHTTPClient(HTTPOptions{Source: src, Placement: Bearer(), Base: cannedTransport{}}), func(req *http.Request) {
-		if err := edit(ctx, req); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if extra := stack - plain; extra > 0 {
-		t.Errorf("NewHTTPClient + Editor: %v allocs per call, plain http.Client with a static header: %v; want no more", stack, plain)
+	stack := run(NewHTTPClient(HTTPOptions{Source: src, Origin: "https://api.example.test", Placement: Bearer(), Base: cannedTransport{}}),
+		func(*http.Request) {})
+	const budget = 15
+	if extra := stack - plain; extra > budget {
+		t.Errorf("NewHTTPClient: %v allocs per call, plain http.Client with a static header: %v; want at most %d more", stack, plain, budget)
 	}
+	t.Logf("NewHTTPClient: %v allocs per call, plain: %v (+%v)", stack, plain, stack-plain)
 }

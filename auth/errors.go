@@ -352,12 +352,19 @@ func redactQuery(q string) string {
 	return strings.Join(parts, "&")
 }
 
-// SafeErrorString renders err for logs and error strings: a *url.Error's
-// URL is passed through RedactURL and the rest through Scrub.
-// (Addition to the contract.)
+// SafeErrorString renders err for logs, error lines and CLI output: an
+// *Error as it prints itself (already safe), also when net/http's
+// *url.Error wraps it (the method and URL add nothing the *Error does not
+// say); any other error with URLs redacted (RedactURL) and scrubbed.
 func SafeErrorString(err error) string {
 	if err == nil {
 		return ""
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && err == error(ue) {
+		if ae, ok := ue.Err.(*Error); ok {
+			return ae.Error()
+		}
 	}
 	if _, ok := err.(*Error); ok {
 		return err.Error() // already safe

@@ -221,48 +221,55 @@ func TestRedactURL(t *testing.T) {
 
 func TestPlacement(t *testing.T) {
 	req, _ := http.NewRequest("GET", "https://x/p?a=1&b=2", nil)
-	Bearer().Apply(req, "tok")
-	if req.Header.Get("Authorization") != "Bearer tok" || Bearer().From(req) != "tok" {
+	Bearer().apply(req, "tok")
+	if req.Header.Get("Authorization") != "Bearer tok" || Bearer().from(req) != "tok" {
 		t.Fatal(req.Header)
 	}
 	req.Header.Set("Authorization", "bearer lower")
-	if Bearer().From(req) != "lower" {
+	if Bearer().from(req) != "lower" {
 		t.Fatal("case-insensitive prefix")
 	}
-	Bearer().Remove(req)
-	if Bearer().From(req) != "" {
+	Bearer().remove(req)
+	if Bearer().from(req) != "" {
 		t.Fatal("remove")
 	}
-	Header("x-access-token").Apply(req, "raw")
-	if req.Header.Get("X-Access-Token") != "raw" || Header("x-access-token").From(req) != "raw" {
+	Header("x-access-token").apply(req, "raw")
+	if req.Header.Get("X-Access-Token") != "raw" || Header("x-access-token").from(req) != "raw" {
 		t.Fatal(req.Header)
 	}
 	q := Query("access_token")
-	q.Apply(req, "a/b c")
-	q.Apply(req, "t2")
-	if req.URL.RawQuery != "a=1&b=2&access_token=t2" || q.From(req) != "t2" {
+	q.apply(req, "a/b c")
+	q.apply(req, "t2")
+	if req.URL.RawQuery != "a=1&b=2&access_token=t2" || q.from(req) != "t2" {
 		t.Fatal(req.URL.RawQuery)
 	}
-	q.Remove(req)
+	q.remove(req)
 	if req.URL.RawQuery != "a=1&b=2" {
 		t.Fatal(req.URL.RawQuery)
 	}
-	SetHeader("X-Api-Version", "2")(context.Background(), req)
-	if req.Header.Get("X-Api-Version") != "2" {
-		t.Fatal("SetHeader")
-	}
-	// The vendor says "bearer"; we send "Bearer".
+	// The vendor says "bearer"; we send "Bearer", and a token source
+	// error is the call's error, before anything is sent.
 	clock := newFakeClock()
-	ff := &fakeFlow{clock: clock, life: time.Hour}
+	ff := &fakeFlow{clock: clock, life: time.Hour, tokenFn: func(context.Context) (*Token, error) { return nil, errors.New("down") }}
 	src := newTestSource(t, ff, SourceOptions{Clock: clock})
-	if err := Editor(src, Bearer())(context.Background(), req); err != nil || !strings.HasPrefix(req.Header.Get("Authorization"), "Bearer primary-access-") {
-		t.Fatal(req.Header, err)
+	c := NewHTTPClient(HTTPOptions{Source: src, Origin: "https://h.example", Placement: Bearer(), Base: cannedBearer{t}})
+	if _, err := c.Get("https://h.example/x"); err == nil || !strings.Contains(err.Error(), "down") {
+		t.Fatalf("token source error swallowed: %v", err)
 	}
-	ff.tokenFn = func(context.Context) (*Token, error) { return nil, errors.New("down") }
-	src.Invalidate(Bearer().From(req))
-	if err := Editor(src, Bearer())(context.Background(), req); err == nil {
-		t.Fatal("editor swallowed the error")
+	ff.tokenFn = nil
+	if resp, err := c.Get("https://h.example/x"); err != nil || resp.StatusCode != 200 {
+		t.Fatal(resp, err)
 	}
+}
+
+// cannedBearer answers 200 to a request that carries "Bearer primary-…".
+type cannedBearer struct{ t *testing.T }
+
+func (c cannedBearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	if a := req.Header.Get("Authorization"); !strings.HasPrefix(a, "Bearer primary-access-") {
+		c.t.Errorf("Authorization %q", a)
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 }
 
 // Secret scan: run failing and succeeding flows with debug logging and
@@ -297,10 +304,10 @@ func TestSecretScan(t *testing.T) {
 	// Success, API calls, revocation storm, expiry with rotation.
 	src := newTestSource(t, newFlow(testPassword), SourceOptions{Vendor: "bss", Clock: clock, Logger: log})
 	for _, p := range []Placement{Bearer(), Header("x-access-token"), Query("access_token")} {
-		c, edit := apiClient(t, src, p, func(o *HTTPOptions) { o.Logger = log })
+		c, edit := apiClient(t, src, p, ts.srv.URL, func(o *HTTPOptions) { o.Logger = log })
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ts.mu.Lock()
-			ok := ts.live[p.From(r)]
+			ok := ts.live[p.from(r)]
 			ts.mu.Unlock()
 			if !ok {
 				w.WriteHeader(401)
@@ -312,13 +319,12 @@ func TestSecretScan(t *testing.T) {
 			keep(err)
 			ts.revokeAll()
 		}
-		// Transport errors with the token in the URL (through SafeDoer).
+		// Transport errors (the token placed in the URL, with Query).
 		fd := &failingDial{next: testTransport(t)}
 		fd.n.Store(100)
-		c2, edit2 := apiClient(t, src, p, func(o *HTTPOptions) { o.Logger = log; o.Base = fd; o.RetryMax = 1 })
+		c2, _ := apiClient(t, src, p, "https://api.example.com", func(o *HTTPOptions) { o.Logger = log; o.Base = fd; o.RetryMax = 1 })
 		req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
-		edit2(context.Background(), req)
-		_, err := SafeDoer{c2}.Do(req)
+		_, err := c2.Do(req)
 		keep(err)
 		log.Info("token", "tok", mustToken(t, src))
 	}

@@ -334,7 +334,7 @@ func TestResourceErrorScrubsTokenInUse(t *testing.T) {
 	}
 	src := newTestSource(t, primaryOnly{flow}, SourceOptions{Vendor: "v", Clock: flow.clock})
 	errForbidden := errors.New("forbidden sentinel")
-	c, edit := apiClient(t, src, Bearer(), func(o *HTTPOptions) {
+	c, edit := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
 		o.Secrets = NewSecrets(testClientSecret)
 		o.CheckResponse = func(r *http.Response) error {
 			if r.StatusCode == 403 {

@@ -16,16 +16,16 @@ import (
 	"time"
 )
 
-// apiClient wires a Source, an Editor and NewHTTPClient like a generated
-// vendor client would.
-func apiClient(t *testing.T, src *Source, p Placement, mod func(*HTTPOptions)) (*http.Client, func(context.Context, *http.Request) error) {
+// apiClient is an authorizing client for origin, as a vendor client wires
+// it; it returns a nil editor for do (authorization is the transport's).
+func apiClient(t *testing.T, src *Source, p Placement, origin string, mod func(*HTTPOptions)) (*http.Client, func(context.Context, *http.Request) error) {
 	t.Helper()
-	o := HTTPOptions{Vendor: "test", Source: src, Placement: p, Base: testTransport(t),
+	o := HTTPOptions{Vendor: "test", Source: src, Origin: origin, Placement: p, Base: testTransport(t),
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond}
 	if mod != nil {
 		mod(&o)
 	}
-	return NewHTTPClient(o), Editor(src, p)
+	return NewHTTPClient(o), nil
 }
 
 func do(t *testing.T, c *http.Client, edit func(context.Context, *http.Request) error, ctx context.Context, method, url string, body io.Reader) (*http.Response, []byte, error) {
@@ -56,7 +56,7 @@ func TestReauthStormAfterRevocation(t *testing.T) {
 	flow := &passwordFlow{vendor: "bss", endpoint: ts.srv.URL + "/token", clock: clock, password: testPassword,
 		client: NewHTTPClient(HTTPOptions{Vendor: "bss", Base: testTransport(t), MaxResponseBytes: MaxTokenResponseBytes})}
 	src := newTestSource(t, flow, SourceOptions{Vendor: "bss", Clock: clock})
-	c, edit := apiClient(t, src, Bearer(), nil)
+	c, edit := apiClient(t, src, Bearer(), ts.srv.URL, nil)
 
 	if _, _, err := do(t, c, edit, context.Background(), "GET", ts.srv.URL+"/api/x", nil); err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestSecondUnauthorizedIsTyped(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: time.Hour}
 	src := newTestSource(t, ff, SourceOptions{Clock: clock})
-	c, edit := apiClient(t, src, Header("x-access-token"), nil)
+	c, edit := apiClient(t, src, Header("x-access-token"), srv.URL, nil)
 	_, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
 	var ae *Error
 	if !errors.Is(err, ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Vendor != "test" {
@@ -125,7 +125,7 @@ func TestVendorStatusHookNoReauth(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: time.Hour}
 	src := newTestSource(t, ff, SourceOptions{Clock: clock})
-	c, edit := apiClient(t, src, Bearer(), func(o *HTTPOptions) {
+	c, edit := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
 		o.CheckResponse = func(r *http.Response) error {
 			if r.StatusCode == 403 {
 				body = r.Body
@@ -166,7 +166,7 @@ func TestRetryResignsWithCurrentToken(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, edit := apiClient(t, src, Header("x-access-token"), nil)
+	c, edit := apiClient(t, src, Header("x-access-token"), srv.URL, nil)
 	resp, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatal(resp, err)
@@ -176,50 +176,37 @@ func TestRetryResignsWithCurrentToken(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	resp := func(h string) *http.Response {
-		r := &http.Response{StatusCode: 429, Header: http.Header{}}
-		if h != "" {
-			r.Header.Set("Retry-After", h)
-		}
-		return r
-	}
-	min, max, capRA := 100*time.Millisecond, 5*time.Second, 30*time.Second
-	if d := Backoff(min, max, capRA, 0, resp("86400")); d != capRA {
-		t.Fatalf("hostile Retry-After: %v", d)
-	}
-	if d := Backoff(min, max, capRA, 0, resp("99999999999999999999")); d < min || d > max {
-		t.Fatalf("unparseable huge Retry-After: %v", d) // overflow → ignored → exponential
-	}
-	if d := Backoff(min, max, capRA, 0, resp("2")); d != 2*time.Second {
-		t.Fatalf("Retry-After 2: %v", d)
-	}
-	date := time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)
-	if d := Backoff(min, max, capRA, 0, resp(date)); d < 8*time.Second || d > 10*time.Second {
-		t.Fatalf("HTTP-date: %v", d)
-	}
-	far := time.Now().Add(48 * time.Hour).UTC().Format(http.TimeFormat)
-	if d := Backoff(min, max, capRA, 0, resp(far)); d != capRA {
-		t.Fatalf("far HTTP-date: %v", d)
-	}
-	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
-	if d := Backoff(min, max, capRA, 0, resp(past)); d != 0 {
-		t.Fatalf("past HTTP-date: %v", d)
-	}
-	for _, bad := range []string{"-5", "soon", ""} {
-		if d := Backoff(min, max, capRA, 0, resp(bad)); d < min || d > 2*min {
-			t.Fatalf("Retry-After %q: %v", bad, d)
+func TestBackoffAndRetryAfter(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"86400", 24 * time.Hour, true},
+		{"2", 2 * time.Second, true},
+		{"0", 0, true},
+		{"99999999999999999999", 0, false}, // overflow: ignored
+		{"-5", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+		{now.Add(10 * time.Second).UTC().Format(http.TimeFormat), 10 * time.Second, true},
+		{now.Add(-time.Hour).UTC().Format(http.TimeFormat), 0, true},
+	} {
+		got, ok := parseRetryAfter(tc.header, now)
+		if ok != tc.ok || (ok && (got > tc.want || got < tc.want-time.Second)) {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.header, got, ok, tc.want, tc.ok)
 		}
 	}
 	// Exponential with full jitter, bounded by max, no overflow.
+	min, max := 100*time.Millisecond, 5*time.Second
 	for attempt := range 100 {
 		ceil := min << uint(minInt(attempt, 10))
 		if ceil > max {
 			ceil = max
 		}
 		for range 20 {
-			d := Backoff(min, max, capRA, attempt, nil)
-			if d < min || d > ceil {
+			if d := backoff(min, max, attempt); d < min || d > ceil {
 				t.Fatalf("attempt %d: %v not in [%v,%v]", attempt, d, min, ceil)
 			}
 		}
@@ -402,11 +389,14 @@ func TestAmbiguousErrorRetryRules(t *testing.T) {
 
 // failingDial fails the first n round trips with a dial error.
 type failingDial struct {
-	n    atomic.Int64
-	next http.RoundTripper
+	n         atomic.Int64
+	next      http.RoundTripper
+	lastQuery atomic.Pointer[string] // of the last request it saw
 }
 
 func (f *failingDial) RoundTrip(r *http.Request) (*http.Response, error) {
+	q := r.URL.RawQuery
+	f.lastQuery.Store(&q)
 	if f.n.Add(-1) >= 0 {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	}
@@ -463,7 +453,7 @@ func TestRedirectStripsCredentials(t *testing.T) {
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
 	tok, _ := src.Token(context.Background())
 	for _, p := range []Placement{Header("x-access-token"), Bearer(), Query("access_token")} {
-		c, edit := apiClient(t, src, p, nil)
+		c, edit := apiClient(t, src, p, origin.URL, nil)
 		for _, path := range []string{"/cross", "/same"} {
 			if _, _, err := do(t, c, edit, context.Background(), "GET", origin.URL+path+"?q=1", nil); err != nil {
 				t.Fatal(err)
@@ -525,7 +515,7 @@ func TestRedirectToSubdomainStripped(t *testing.T) {
 	}}
 	clock := newFakeClock()
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
-	c, edit := apiClient(t, src, Bearer(), func(o *HTTPOptions) { o.Base = fh })
+	c, edit := apiClient(t, src, Bearer(), "https://api.example.com", func(o *HTTPOptions) { o.Base = fh })
 	if _, _, err := do(t, c, edit, context.Background(), "GET", "https://api.example.com/r", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -548,7 +538,8 @@ func TestInsecureHTTPRefused(t *testing.T) {
 	}}
 	c := NewHTTPClient(HTTPOptions{Vendor: "bss", Base: fh})
 	for _, u := range []string{"http://api.example.com/x", "http://10.0.0.1/x", "https://api.example.com/downgrade"} {
-		_, _, err := do(t, c, SetHeader("x-access-token", "tok"), context.Background(), "GET", u, nil)
+		setToken := func(_ context.Context, req *http.Request) error { req.Header.Set("x-access-token", "tok"); return nil }
+		_, _, err := do(t, c, setToken, context.Background(), "GET", u, nil)
 		if !errors.Is(err, ErrInsecureTransport) {
 			t.Fatalf("%s: err = %v", u, err)
 		}
@@ -594,31 +585,27 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 }
 
-// Query placement: the token goes in the URL only by explicit choice, and
-// SafeDoer keeps it out of net/http's *url.Error.
+// Query placement: the token goes in the URL only by explicit choice, on
+// the attempt's own copy of the request, so net/http's *url.Error (which
+// quotes the caller's URL) never holds it.
 func TestQueryPlacementErrorsRedacted(t *testing.T) {
 	clock := newFakeClock()
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
 	tok, _ := src.Token(context.Background())
 	fd := &failingDial{next: testTransport(t)}
 	fd.n.Store(100)
-	c, edit := apiClient(t, src, Query("access_token"), func(o *HTTPOptions) { o.Base = fd; o.RetryMax = -1 })
+	c, _ := apiClient(t, src, Query("access_token"), "https://api.example.com", func(o *HTTPOptions) { o.Base = fd; o.RetryMax = -1 })
 	req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
-	edit(context.Background(), req)
-	if !strings.Contains(req.URL.RawQuery, "a=1&access_token="+tok.AccessToken) {
-		t.Fatalf("query %q", req.URL.RawQuery)
-	}
-	_, raw := c.Do(req)
-	if !strings.Contains(raw.Error(), tok.AccessToken) {
-		t.Log("net/http no longer leaks the URL; SafeDoer may be unnecessary")
-	}
-	_, err := SafeDoer{c}.Do(req)
-	if err == nil || strings.Contains(err.Error(), tok.AccessToken) || !strings.Contains(err.Error(), "access_token=REDACTED") {
-		t.Fatalf("err = %v", err)
+	_, err := c.Do(req)
+	if err == nil || strings.Contains(err.Error(), tok.AccessToken) || req.URL.RawQuery != "a=1" {
+		t.Fatalf("err = %v, caller's query %q", err, req.URL.RawQuery)
 	}
 	var op *net.OpError
 	if !errors.As(err, &op) {
 		t.Fatal("cause lost")
+	}
+	if got := fd.lastQuery.Load(); got == nil || *got != "a=1&access_token="+tok.AccessToken {
+		t.Fatalf("the attempt's query %v, want a=1&access_token=<token>", got)
 	}
 }
 
@@ -629,8 +616,7 @@ func minInt(a, b int) int {
 	return b
 }
 
-// RoundTrip sends a bodiless request as it is (no copy) and a request with
-// a body through a shallow copy: neither the caller's request, its Header
+// RoundTrip authorizes a copy: neither the caller's request, its Header
 // map nor its URL is modified, also when a 401 makes the call re-sign and
 // retry and a 503 makes it retry again, and the body is replayed intact.
 func TestRoundTripLeavesRequestUntouched(t *testing.T) {
@@ -650,7 +636,7 @@ func TestRoundTripLeavesRequestUntouched(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, edit := apiClient(t, src, Bearer(), nil)
+	c, _ := apiClient(t, src, Bearer(), srv.URL, nil)
 	for _, method := range []string{"GET", "PUT"} {
 		var body io.Reader
 		if method == "PUT" {
@@ -658,9 +644,6 @@ func TestRoundTripLeavesRequestUntouched(t *testing.T) {
 		}
 		req, err := http.NewRequest(method, srv.URL+"/x?a=1", body)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := edit(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}
 		hdr, u := req.Header, req.URL

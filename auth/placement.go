@@ -1,11 +1,9 @@
 package auth
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 )
 
 // Location says where a Placement puts the token.
@@ -38,12 +36,8 @@ func Header(name string) Placement { return Placement{In: InHeader, Name: name} 
 // accepts one.
 func Query(name string) Placement { return Placement{In: InQuery, Name: name} }
 
-// IsZero reports whether p is the zero Placement (no credential placed).
-// (Addition to the contract.)
-func (p Placement) IsZero() bool { return p.Name == "" }
-
-// Apply puts accessToken on req, replacing any previous value.
-func (p Placement) Apply(req *http.Request, accessToken string) {
+// apply puts accessToken on req, replacing any previous value.
+func (p Placement) apply(req *http.Request, accessToken string) {
 	if p.Name == "" {
 		return
 	}
@@ -61,8 +55,8 @@ func (p Placement) Apply(req *http.Request, accessToken string) {
 	}
 }
 
-// Remove deletes the credential p places from req.
-func (p Placement) Remove(req *http.Request) {
+// remove deletes the credential p places from req.
+func (p Placement) remove(req *http.Request) {
 	if p.Name == "" {
 		return
 	}
@@ -76,9 +70,9 @@ func (p Placement) Remove(req *http.Request) {
 	}
 }
 
-// From returns the token req carries at p ("" if none). The prefix is
+// from returns the token req carries at p ("" if none). The prefix is
 // matched case-insensitively, so "bearer x" yields "x".
-func (p Placement) From(req *http.Request) string {
+func (p Placement) from(req *http.Request) string {
 	if p.Name == "" || req == nil {
 		return ""
 	}
@@ -139,48 +133,4 @@ func getQueryParam(raw, name string) string {
 		}
 	}
 	return ""
-}
-
-// Editor returns an oapi-codegen RequestEditorFn (the unnamed func type, so
-// it is assignable to any generated package's RequestEditorFn) that puts
-// src's current token at p.
-func Editor(src *Source, p Placement) func(ctx context.Context, req *http.Request) error {
-	// For a header placement the value (prefix + token) is built once per
-	// token, not once per request.
-	var last atomic.Pointer[headerValue]
-	return func(ctx context.Context, req *http.Request) error {
-		t, err := src.Token(ctx)
-		if err != nil {
-			return err
-		}
-		if p.In != InHeader || p.Name == "" {
-			p.Apply(req, t.AccessToken)
-			return nil
-		}
-		hv := last.Load()
-		if hv == nil || hv.token != t.AccessToken {
-			hv = &headerValue{token: t.AccessToken, value: p.Prefix + t.AccessToken}
-			last.Store(hv)
-		}
-		if req.Header == nil {
-			req.Header = make(http.Header)
-		}
-		req.Header.Set(p.Name, hv.value)
-		return nil
-	}
-}
-
-// headerValue is Editor's cached header value for one access token.
-type headerValue struct{ token, value string }
-
-// SetHeader returns a RequestEditorFn that sets a static header such as
-// X-Api-Version or Accept.
-func SetHeader(name, value string) func(ctx context.Context, req *http.Request) error {
-	return func(_ context.Context, req *http.Request) error {
-		if req.Header == nil {
-			req.Header = make(http.Header)
-		}
-		req.Header.Set(name, value)
-		return nil
-	}
 }

@@ -71,7 +71,7 @@ func ReadTokenResponse(vendor string, op Op, resp *http.Response, err error, sec
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		loc, _ := resp.Location()
-		return nil, nil, RedirectError(vendor, op, resp.StatusCode, loc)
+		return nil, nil, redirectError(vendor, op, resp.StatusCode, loc)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxTokenResponseBytes+1))
 	if err == nil && len(body) > MaxTokenResponseBytes {

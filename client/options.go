@@ -12,13 +12,14 @@ import (
 // these.
 type Option func(*Options)
 
-// Options is the collected result of the Option values. Vendor packages read
-// it (through a Stack); applications use the With… functions.
+// Options is what the Option values set. Applications use the With…
+// functions; vendor packages read the result (Collect).
 type Options struct {
 	// HTTPClient's Transport becomes the base transport of both the
 	// token-endpoint and the resource clients, and its Timeout is kept.
 	// Its CheckRedirect and Jar are not used: the auth stack handles
-	// redirects itself (it strips credentials when the origin changes).
+	// redirects itself (token endpoints never follow one; resource
+	// requests lose every credential when the origin changes).
 	HTTPClient *http.Client
 	Logger     *slog.Logger // nil: discard
 	// RetryMax, RetryWaitMin and RetryWaitMax follow auth.HTTPOptions:

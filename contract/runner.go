@@ -104,15 +104,12 @@ func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
 		return r
 	}
 	r.router = router
-	var chk client.Check
-	r.base = chk.BaseURL("BaseURL", rawBase, o.InsecureHTTP)
-	if err := chk.Err(d.name); err != nil {
-		r.openErr = err
-		return r
-	}
 	specs.RegisterBodyDecoders()
 	opts := append(slices.Clone(t.Options), client.WithHTTPClient(&http.Client{Transport: r.rec, Timeout: timeout}))
 	r.c, r.openErr = d.open(t.Lookup, opts...)
+	if r.openErr == nil {
+		r.base = r.c.BaseURL()
+	}
 	return r
 }
 

@@ -34,6 +34,7 @@ import (
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/blueprintapi"
 )
 
@@ -58,7 +59,7 @@ func FromEnv() (Config, error) { return FromLookup(nil) }
 // FromLookup is FromEnv reading the variables through lookup (nil:
 // os.LookupEnv).
 func FromLookup(lookup func(string) (string, bool)) (Config, error) {
-	env := client.NewEnvLookup(Vendor, lookup)
+	env := kit.NewEnv(Vendor, lookup)
 	cfg := Config{
 		BaseURL:  env.Require("BASE_URL"),
 		Username: env.Require("USERNAME"),
@@ -112,46 +113,27 @@ func parseDate(s string) time.Time {
 }
 
 // Client is a Blueprint CPQ API client. The embedded ClientWithResponses
-// exposes every typed operation of gen/blueprintapi; each call carries a
-// valid token. Safe for concurrent use.
+// exposes every resource operation of gen/blueprintapi; each call carries
+// a valid token. Safe for concurrent use.
 type Client struct {
 	*blueprintapi.ClientWithResponses
-	*client.Session
+	client.Session
 }
 
 // New validates cfg and returns a Client. No request is made until the
 // first call (or Token/User).
 func New(cfg Config, opts ...client.Option) (*Client, error) {
-	st := client.NewStack(client.Vendor{Name: Vendor, Placement: auth.Bearer()}, opts...)
-	var chk client.Check
-	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk := &kit.Check{}
 	chk.Require("Username", cfg.Username)
 	chk.Require("Password", cfg.Password)
-	if err := chk.Err(Vendor); err != nil {
-		return nil, err
-	}
-	tokenAPI, err := blueprintapi.NewClient(base, blueprintapi.WithHTTPClient(st.TokenHTTPClient()))
-	if err != nil {
-		return nil, err
-	}
-	f := &flow{
-		api:  tokenAPI,
-		form: client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
-		st:   st,
-		sec:  auth.NewSecrets(cfg.Password),
-	}
-	st.Identify("", cfg.Username)
-	sess := st.Start(base, f, f.sec)
-	genOpts := []blueprintapi.ClientOption{blueprintapi.WithHTTPClient(sess.Doer())}
-	for _, ed := range sess.Editors() {
-		genOpts = append(genOpts, blueprintapi.WithRequestEditorFn(ed))
-	}
-	api, err := blueprintapi.NewClientWithResponses(base, genOpts...)
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	return &Client{ClientWithResponses: api, Session: sess}, nil
+	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, User: cfg.Username, Secrets: auth.NewSecrets(cfg.Password)}
+	return kit.New(kit.Spec{Name: Vendor, Placement: auth.Bearer()}, setup, opts, func(t kit.Tools) (auth.Flow, error) {
+		api, err := blueprintapi.NewClient(t.BaseURL, blueprintapi.WithHTTPClient(t.HTTP))
+		return &flow{api: api, t: t, form: kit.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password)}, err
+	}, func(s client.Session) (*Client, error) {
+		api, err := blueprintapi.NewClientWithResponses(s.BaseURL(), blueprintapi.WithHTTPClient(s.HTTPClient()))
+		return &Client{ClientWithResponses: api, Session: s}, err
+	})
 }
 
 // User returns the user of the current token (logging in if there is
@@ -167,19 +149,18 @@ func (c *Client) User(ctx context.Context) (User, error) {
 // flow is the login. Only auth.Flow: no refresh token exists.
 type flow struct {
 	api  *blueprintapi.Client
+	t    kit.Tools
 	form string // holds the password: secret
-	st   *client.Stack
-	sec  *auth.Secrets
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.LoginWithBody(ctx, formContentType, strings.NewReader(f.form))
-	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
+	resp, body, err := auth.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
-	now := f.st.Now()
-	tok, err := client.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, time.Second, f.st.Logger(), f.sec)
+	now := f.t.Now()
+	tok, err := kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, time.Second, f.t.Log, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}

@@ -36,12 +36,14 @@ package bss
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/bssapi"
 )
 
@@ -83,7 +85,7 @@ func FromEnv() (Config, error) { return FromLookup(nil) }
 // FromLookup is FromEnv reading the variables through lookup (nil:
 // os.LookupEnv).
 func FromLookup(lookup func(string) (string, bool)) (Config, error) {
-	env := client.NewEnvLookup(Vendor, lookup)
+	env := kit.NewEnv(Vendor, lookup)
 	cfg := Config{
 		BaseURL:      env.Require("BASE_URL"),
 		ClientKey:    env.Require("CLIENT_KEY"),
@@ -96,19 +98,17 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 }
 
 // Client is a BSS API client. The embedded ClientWithResponses exposes
-// every typed operation of gen/bssapi; each call carries a valid token.
+// every resource operation of gen/bssapi; each call carries a valid token.
 // Safe for concurrent use.
 type Client struct {
 	*bssapi.ClientWithResponses
-	*client.Session
+	client.Session
 }
 
 // New validates cfg and returns a Client. No request is made until the
 // first call (or Token).
 func New(cfg Config, opts ...client.Option) (*Client, error) {
-	st := client.NewStack(client.Vendor{Name: Vendor, Placement: auth.Bearer()}, opts...)
-	var chk client.Check
-	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk := &kit.Check{}
 	chk.Require("ClientKey", cfg.ClientKey)
 	chk.Require("ClientSecret", cfg.ClientSecret)
 	chk.Require("Username", cfg.Username)
@@ -116,62 +116,43 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if strings.ContainsAny(cfg.APIVersion, "\r\n") {
 		chk.Fail("Config.APIVersion must be a single header value")
 	}
-	if err := chk.Err(Vendor); err != nil {
-		return nil, err
-	}
 	version := cfg.APIVersion
 	if version == "" {
 		version = DefaultAPIVersion
-	}
-
-	tokenAPI, err := bssapi.NewClient(base, bssapi.WithHTTPClient(st.TokenHTTPClient()))
-	if err != nil {
-		return nil, err
 	}
 	key, secret := cfg.ClientKey, cfg.ClientSecret
 	if cfg.FormEncodeClientCredentials {
 		key, secret = url.QueryEscape(key), url.QueryEscape(secret)
 	}
-	f := &flow{
-		api:   tokenAPI,
-		basic: client.BasicAuth(key, secret),
-		form:  client.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password),
-		st:    st,
-		sec:   auth.NewSecrets(cfg.Password, cfg.ClientKey).WithBasic(cfg.ClientKey, cfg.ClientSecret),
-	}
-	st.Identify(cfg.ClientKey, cfg.Username)
-	sess := st.Start(base, f, f.sec,
-		client.DefaultHeader("Accept", "application/json"),
-		client.DefaultHeader("X-Api-Version", version),
-	)
-	genOpts := []bssapi.ClientOption{bssapi.WithHTTPClient(sess.Doer())}
-	for _, ed := range sess.Editors() {
-		genOpts = append(genOpts, bssapi.WithRequestEditorFn(ed))
-	}
-	api, err := bssapi.NewClientWithResponses(base, genOpts...)
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	return &Client{ClientWithResponses: api, Session: sess}, nil
+	spec := kit.Spec{Name: Vendor, Placement: auth.Bearer(),
+		Headers: http.Header{"Accept": {"application/json"}, "X-Api-Version": {version}}}
+	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ClientKey, User: cfg.Username,
+		Secrets: auth.NewSecrets(cfg.Password, cfg.ClientKey).WithBasic(cfg.ClientKey, cfg.ClientSecret)}
+	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
+		api, err := bssapi.NewClient(t.BaseURL, bssapi.WithHTTPClient(t.HTTP))
+		return &flow{api: api, t: t, basic: kit.BasicAuth(key, secret),
+			form: kit.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password)}, err
+	}, func(s client.Session) (*Client, error) {
+		api, err := bssapi.NewClientWithResponses(s.BaseURL(), bssapi.WithHTTPClient(s.HTTPClient()))
+		return &Client{ClientWithResponses: api, Session: s}, err
+	})
 }
 
 // flow is the password grant. It implements only auth.Flow: BSS issues no
 // refresh token, so a new token is the same grant again.
 type flow struct {
 	api   *bssapi.Client
+	t     kit.Tools
 	basic string // "Basic …": secret
 	form  string // holds the password: secret
-	st    *client.Stack
-	sec   *auth.Secrets
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(f.form),
-		auth.SetHeader("Authorization", f.basic))
-	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
+		kit.SetHeader("Authorization", f.basic))
+	resp, body, err := auth.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
-	return client.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, f.st.Now(), time.Second, f.st.Logger(), f.sec)
+	return kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, f.t.Now(), time.Second, f.t.Log, f.t.Secrets)
 }

@@ -42,6 +42,7 @@ import (
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/decisivapi"
 )
 
@@ -76,7 +77,7 @@ func FromEnv() (Config, error) { return FromLookup(nil) }
 // FromLookup is FromEnv reading the variables through lookup (nil:
 // os.LookupEnv).
 func FromLookup(lookup func(string) (string, bool)) (Config, error) {
-	env := client.NewEnvLookup(Vendor, lookup)
+	env := kit.NewEnv(Vendor, lookup)
 	cfg := Config{
 		BaseURL:        env.Require("BASE_URL"),
 		ConsumerKey:    env.Require("CONSUMER_KEY"),
@@ -86,50 +87,30 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 }
 
 // Client is a Decisiv API client. The embedded ClientWithResponses exposes
-// every typed operation of gen/decisivapi; each call carries a valid
+// every resource operation of gen/decisivapi; each call carries a valid
 // token. Safe for concurrent use.
 type Client struct {
 	*decisivapi.ClientWithResponses
-	*client.Session
+	client.Session
 }
 
 // New validates cfg and returns a Client. No request is made until the
 // first call (or Token).
 func New(cfg Config, opts ...client.Option) (*Client, error) {
-	st := client.NewStack(client.Vendor{
-		Name:          Vendor,
-		Placement:     auth.Bearer(),
-		NeverReauth:   []int{http.StatusForbidden},
-		CheckResponse: checkResponse,
-	}, opts...)
-	var chk client.Check
-	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk := &kit.Check{}
 	chk.Require("ConsumerKey", cfg.ConsumerKey)
 	chk.Require("ConsumerSecret", cfg.ConsumerSecret)
-	if err := chk.Err(Vendor); err != nil {
-		return nil, err
-	}
-	tokenAPI, err := decisivapi.NewClient(base, decisivapi.WithHTTPClient(st.TokenHTTPClient()))
-	if err != nil {
-		return nil, err
-	}
-	f := &flow{
-		api:   tokenAPI,
-		basic: client.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret),
-		sec:   auth.NewSecrets(cfg.ConsumerKey).WithBasic(cfg.ConsumerKey, cfg.ConsumerSecret),
-	}
-	st.Identify(cfg.ConsumerKey, "")
-	sess := st.Start(base, f, f.sec)
-	genOpts := []decisivapi.ClientOption{decisivapi.WithHTTPClient(sess.Doer())}
-	for _, ed := range sess.Editors() {
-		genOpts = append(genOpts, decisivapi.WithRequestEditorFn(ed))
-	}
-	api, err := decisivapi.NewClientWithResponses(base, genOpts...)
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	return &Client{ClientWithResponses: api, Session: sess}, nil
+	spec := kit.Spec{Name: Vendor, Placement: auth.Bearer(),
+		NeverReauth: []int{http.StatusForbidden}, CheckResponse: checkResponse}
+	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ConsumerKey,
+		Secrets: auth.NewSecrets(cfg.ConsumerKey).WithBasic(cfg.ConsumerKey, cfg.ConsumerSecret)}
+	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
+		api, err := decisivapi.NewClient(t.BaseURL, decisivapi.WithHTTPClient(t.HTTP))
+		return &flow{api: api, t: t, basic: kit.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret)}, err
+	}, func(s client.Session) (*Client, error) {
+		api, err := decisivapi.NewClientWithResponses(s.BaseURL(), decisivapi.WithHTTPClient(s.HTTPClient()))
+		return &Client{ClientWithResponses: api, Session: s}, err
+	})
 }
 
 // checkResponse turns a 403 into ErrBearerNotSupported (the transport
@@ -147,15 +128,15 @@ func checkResponse(resp *http.Response) error {
 // no revocation endpoint.
 type flow struct {
 	api   *decisivapi.Client
+	t     kit.Tools
 	basic string // "Basic …": secret
-	sec   *auth.Secrets
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	resp, err := f.api.RequestTokenWithBody(ctx, formContentType, strings.NewReader(grantBody),
-		auth.SetHeader("Authorization", f.basic),
-		auth.SetHeader("Accept", "application/xml"))
-	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
+		kit.SetHeader("Authorization", f.basic),
+		kit.SetHeader("Accept", "application/xml"))
+	resp, body, err := auth.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}

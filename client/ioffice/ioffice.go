@@ -69,6 +69,7 @@ import (
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/iofficeapi"
 )
 
@@ -112,7 +113,7 @@ func FromEnv() (Config, error) { return FromLookup(nil) }
 // FromLookup is FromEnv reading the variables through lookup (nil:
 // os.LookupEnv).
 func FromLookup(lookup func(string) (string, bool)) (Config, error) {
-	env := client.NewEnvLookup(Vendor, lookup)
+	env := kit.NewEnv(Vendor, lookup)
 	cfg := Config{
 		BaseURL:     env.Require("BASE_URL"),
 		ClientID:    env.Require("CLIENT_ID"),
@@ -131,28 +132,19 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 }
 
 // Client is an iOFFICE API client. The embedded ClientWithResponses
-// exposes every typed operation of gen/iofficeapi; each resource call
-// carries a valid token. Safe for concurrent use; one Client holds one
-// user's tokens.
+// exposes every resource operation of gen/iofficeapi; each call carries a
+// valid token. Safe for concurrent use; one Client holds one user's
+// tokens.
 type Client struct {
 	*iofficeapi.ClientWithResponses
-	*client.Session
+	client.Session
 	flow *flow
 }
 
 // New validates cfg and returns a Client. No request is made until the
 // first call (or Token).
 func New(cfg Config, opts ...client.Option) (*Client, error) {
-	v := client.Vendor{Name: Vendor, Placement: auth.Header("x-access-token")}
-	if cfg.TokenInQuery {
-		v.Placement = auth.Query("access_token")
-	}
-	if cfg.ReauthOn403 {
-		v.ReauthStatuses = []int{http.StatusUnauthorized, http.StatusForbidden}
-	}
-	st := client.NewStack(v, opts...)
-	var chk client.Check
-	base := chk.BaseURL("BaseURL", cfg.BaseURL, st.Options().InsecureHTTP)
+	chk := &kit.Check{}
 	chk.Require("ClientID", cfg.ClientID)
 	chk.Require("RedirectURI", cfg.RedirectURI)
 	chk.Require("Scope", cfg.Scope)
@@ -162,26 +154,24 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if cfg.Password != "" && cfg.Username == "" {
 		chk.Fail("Config.Username is required when Config.Password is set")
 	}
-	if err := chk.Err(Vendor); err != nil {
-		return nil, err
+	spec := kit.Spec{Name: Vendor, Placement: auth.Header("x-access-token")}
+	if cfg.TokenInQuery {
+		spec.Placement = auth.Query("access_token")
 	}
-	tokenAPI, err := iofficeapi.NewClient(base, iofficeapi.WithHTTPClient(st.TokenHTTPClient()))
-	if err != nil {
-		return nil, err
+	if cfg.ReauthOn403 {
+		spec.ReauthStatuses = []int{http.StatusUnauthorized, http.StatusForbidden}
 	}
-	f := &flow{api: tokenAPI, cfg: cfg, st: st, sec: auth.NewSecrets(cfg.Password)}
-	st.Identify(cfg.ClientID, cfg.Username)
-	sess := st.Start(base, f, f.sec)
-	genOpts := []iofficeapi.ClientOption{iofficeapi.WithHTTPClient(sess.Doer())}
-	for _, ed := range sess.Editors() {
-		genOpts = append(genOpts, iofficeapi.WithRequestEditorFn(ed))
-	}
-	api, err := iofficeapi.NewClientWithResponses(base, genOpts...)
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	return &Client{ClientWithResponses: api, Session: sess, flow: f}, nil
+	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, User: cfg.Username,
+		Secrets: auth.NewSecrets(cfg.Password)}
+	var f *flow
+	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
+		api, err := iofficeapi.NewClient(t.BaseURL, iofficeapi.WithHTTPClient(t.HTTP))
+		f = &flow{api: api, cfg: cfg, t: t}
+		return f, err
+	}, func(s client.Session) (*Client, error) {
+		api, err := iofficeapi.NewClientWithResponses(s.BaseURL(), iofficeapi.WithHTTPClient(s.HTTPClient()))
+		return &Client{ClientWithResponses: api, Session: s, flow: f}, err
+	})
 }
 
 // Revoke invalidates the current access token at the revoke endpoint and
@@ -306,12 +296,11 @@ func parseRedirect(raw, wantState string, allowMissing bool) (code, appCode stri
 type flow struct {
 	api *iofficeapi.Client
 	cfg Config
-	st  *client.Stack
-	sec *auth.Secrets // the password
+	t   kit.Tools
 }
 
 func setJSON() func(context.Context, *http.Request) error {
-	return auth.SetHeader("Content-Type", jsonContentType)
+	return kit.SetHeader("Content-Type", jsonContentType)
 }
 
 // Token is the headless login: a code from /oauth2/auth, exchanged at once.
@@ -326,11 +315,11 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 		XAuthPassword: f.cfg.Password,
 		XClientId:     f.cfg.ClientID,
 	}, setJSON())
-	resp, body, err := client.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.sec)
+	resp, body, err := auth.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := auth.ParseTokenFields(Vendor, auth.OpToken, resp.StatusCode, body, f.sec)
+	fields, err := auth.ParseTokenFields(Vendor, auth.OpToken, resp.StatusCode, body, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +338,7 @@ func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
 	return f.token(ctx, auth.OpExchange, &iofficeapi.RequestTokenParams{
 		XGrantType: iofficeapi.AuthorizationCode,
 		XAuthCode:  &code,
-	}, f.sec.With(code))
+	}, f.t.Secrets.With(code))
 }
 
 // Refresh redeems t's refresh token; the result carries the rotated one.
@@ -358,7 +347,7 @@ func (f *flow) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) 
 	return f.token(ctx, auth.OpRefresh, &iofficeapi.RequestTokenParams{
 		XGrantType:    iofficeapi.RefreshToken,
 		XRefreshToken: &rt,
-	}, f.sec.With(rt, t.AccessToken))
+	}, f.t.Secrets.With(rt, t.AccessToken))
 }
 
 func (f *flow) token(ctx context.Context, op auth.Op, p *iofficeapi.RequestTokenParams, sec *auth.Secrets) (*auth.Token, error) {
@@ -366,12 +355,12 @@ func (f *flow) token(ctx context.Context, op auth.Op, p *iofficeapi.RequestToken
 	p.XClientId = f.cfg.ClientID
 	p.XScope = f.cfg.Scope
 	resp, err := f.api.RequestToken(ctx, p, setJSON())
-	resp, body, err := client.ReadTokenResponse(Vendor, op, resp, err, sec)
+	resp, body, err := auth.ReadTokenResponse(Vendor, op, resp, err, sec)
 	if err != nil {
 		return nil, err
 	}
 	// expires_in is in milliseconds.
-	return client.JSONToken(Vendor, op, resp.StatusCode, body, f.st.Now(), time.Millisecond, f.st.Logger(), sec)
+	return kit.JSONToken(Vendor, op, resp.StatusCode, body, f.t.Now(), time.Millisecond, f.t.Log, sec)
 }
 
 // Revoke invalidates t's access token and then its refresh token, one
@@ -379,13 +368,13 @@ func (f *flow) token(ctx context.Context, op auth.Op, p *iofficeapi.RequestToken
 // x-token"): a logout that left the refresh token alive would leave a way
 // to mint new access tokens behind.
 func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
-	sec := f.sec.With(t.AccessToken, t.RefreshToken)
+	sec := f.t.Secrets.With(t.AccessToken, t.RefreshToken)
 	for _, tok := range []string{t.AccessToken, t.RefreshToken} {
 		if tok == "" {
 			continue
 		}
 		resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: tok})
-		if _, _, err = client.ReadTokenResponse(Vendor, auth.OpRevoke, resp, err, sec); err != nil {
+		if _, _, err = auth.ReadTokenResponse(Vendor, auth.OpRevoke, resp, err, sec); err != nil {
 			return err
 		}
 	}

@@ -46,28 +46,28 @@ var All = []Vendor{
 		if err != nil {
 			return nil, err
 		}
-		return bss.New(cfg, opts...)
+		return open(bss.New(cfg, opts...))
 	}},
 	{blueprint.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
 		cfg, err := blueprint.FromLookup(l)
 		if err != nil {
 			return nil, err
 		}
-		return blueprint.New(cfg, opts...)
+		return open(blueprint.New(cfg, opts...))
 	}},
 	{decisiv.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
 		cfg, err := decisiv.FromLookup(l)
 		if err != nil {
 			return nil, err
 		}
-		return decisiv.New(cfg, opts...)
+		return open(decisiv.New(cfg, opts...))
 	}},
 	{ioffice.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
 		cfg, err := ioffice.FromLookup(l)
 		if err != nil {
 			return nil, err
 		}
-		return ioffice.New(cfg, opts...)
+		return open(ioffice.New(cfg, opts...))
 	}},
 }
 
@@ -79,4 +79,12 @@ func Find(name string) (Vendor, bool) {
 		}
 	}
 	return Vendor{}, false
+}
+
+// open returns c as a Client, and a nil Client (not a nil *C) on error.
+func open[C Client](c C, err error) (Client, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -143,15 +142,9 @@ func report(ctx context.Context, stderr io.Writer, err error) int {
 	return exitCode(err)
 }
 
-// errorLine is err's text for stderr: without net/http's *url.Error around
-// an *auth.Error (the method and URL add nothing the vendor error does not
-// say), on one line, "vendorkit: " not repeated.
+// errorLine is err's text for stderr: on one line, "vendorkit: " not
+// repeated (auth.SafeErrorString drops net/http's *url.Error around a
+// vendor error).
 func errorLine(err error) string {
-	var ue *url.Error
-	var ae *auth.Error
-	msg := auth.SafeErrorString(err)
-	if errors.As(err, &ue) && errors.As(ue.Err, &ae) && err == error(ue) {
-		msg = ae.Error()
-	}
-	return termSafe(strings.TrimPrefix(oneLine(msg), "vendorkit: "))
+	return termSafe(strings.TrimPrefix(oneLine(auth.SafeErrorString(err)), "vendorkit: "))
 }

@@ -1,6 +1,7 @@
-package client
+package kit
 
 import (
+	"context"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
@@ -10,15 +11,6 @@ import (
 
 	"github.com/vendorkit/vendorkit/auth"
 )
-
-// ReadTokenResponse reads what a generated token-endpoint operation
-// returned (its *http.Response and error, passed as is): see
-// auth.ReadTokenResponse. sec holds the flow's credentials (and the code or
-// refresh token the request carried), scrubbed from every error before
-// anything is cut.
-func ReadTokenResponse(vendor string, op auth.Op, resp *http.Response, err error, sec *auth.Secrets) (*http.Response, []byte, error) {
-	return auth.ReadTokenResponse(vendor, op, resp, err, sec)
-}
 
 // JSONToken decodes a 2xx JSON token response (RFC 6749 §5.1 fields) into
 // an *auth.Token: expires_in is counted in unit (time.Second for most
@@ -71,4 +63,14 @@ func Form(pairs ...string) string {
 		b.WriteString(url.QueryEscape(pairs[i+1]))
 	}
 	return b.String()
+}
+
+// SetHeader returns a request editor (the func type every generated
+// package's RequestEditorFn is) that sets a header on a token request:
+// Content-Type, Accept, a Basic Authorization.
+func SetHeader(name, value string) func(context.Context, *http.Request) error {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set(name, value)
+		return nil
+	}
 }

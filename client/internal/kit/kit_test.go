@@ -1,13 +1,15 @@
-package client_test
+package kit
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,18 +19,18 @@ import (
 )
 
 func TestForm(t *testing.T) {
-	got := client.Form("grant_type", "password", "username", "testuser", "password", "user123456!")
+	got := Form("grant_type", "password", "username", "testuser", "password", "user123456!")
 	if want := "grant_type=password&username=testuser&password=user123456%21"; got != want {
 		t.Errorf("Form = %q, want %q", got, want)
 	}
 	// Order is the caller's, not sorted; space is '+'.
-	if got := client.Form("z", "a b", "a", "&="); got != "z=a+b&a=%26%3D" {
+	if got := Form("z", "a b", "a", "&="); got != "z=a+b&a=%26%3D" {
 		t.Errorf("Form = %q", got)
 	}
 }
 
 func TestBasicAuth(t *testing.T) {
-	got := client.BasicAuth("23230e67-6c95-4f83-a176-d969b95ee601", "HCHlt6XPXxOveEx4QjECVB4ChgKiLJF65U7qy/xe46k=")
+	got := BasicAuth("23230e67-6c95-4f83-a176-d969b95ee601", "HCHlt6XPXxOveEx4QjECVB4ChgKiLJF65U7qy/xe46k=")
 	want := "Basic MjMyMzBlNjctNmM5NS00ZjgzLWExNzYtZDk2OWI5NWVlNjAxOkhDSGx0NlhQWHhPdmVFeDRRakVDVkI0Q2hnS2lMSkY2NVU3cXkveGU0Nms9"
 	if got != want {
 		t.Errorf("BasicAuth = %q, want the docs' %q", got, want)
@@ -59,7 +61,7 @@ func TestCheckBaseURL(t *testing.T) {
 		{"https://user:pw@h.example", false, ""},
 		{"https://h .example", false, ""},
 	} {
-		var chk client.Check
+		var chk Check
 		got := chk.BaseURL("BaseURL", tc.raw, tc.insecure)
 		err := chk.Err("v")
 		if got != tc.want || (tc.want == "") != (err != nil) {
@@ -75,7 +77,7 @@ func TestCheckBaseURL(t *testing.T) {
 }
 
 func TestCheckCollects(t *testing.T) {
-	var chk client.Check
+	var chk Check
 	chk.Require("A", "x")
 	chk.Require("B", "")
 	chk.Require("C", "")
@@ -88,7 +90,7 @@ func TestCheckCollects(t *testing.T) {
 func TestEnv(t *testing.T) {
 	t.Setenv("VENDORKIT_ACME_SET", "v")
 	t.Setenv("VENDORKIT_ACME_EMPTY", "")
-	env := client.NewEnv("acme")
+	env := NewEnv("acme", nil)
 	if env.Name("BASE_URL") != "VENDORKIT_ACME_BASE_URL" {
 		t.Errorf("Name = %q", env.Name("BASE_URL"))
 	}
@@ -104,19 +106,19 @@ func TestEnv(t *testing.T) {
 }
 
 func TestReauthStatuses(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
 	for _, tc := range []struct {
-		v    client.Vendor
-		opts []client.Option
-		want []int
+		spec       Spec
+		configured []int
+		want       []int
 	}{
-		{client.Vendor{}, nil, []int{401}},
-		{client.Vendor{ReauthStatuses: []int{401, 403}}, nil, []int{401, 403}},
-		{client.Vendor{ReauthStatuses: []int{401, 403}}, []client.Option{client.WithReauthStatuses(401)}, []int{401}},
-		{client.Vendor{NeverReauth: []int{403}}, []client.Option{client.WithReauthStatuses(401, 403, 401, 419)}, []int{401, 419}},
+		{Spec{}, nil, []int{401}},
+		{Spec{ReauthStatuses: []int{401, 403}}, nil, []int{401, 403}},
+		{Spec{ReauthStatuses: []int{401, 403}}, []int{401}, []int{401}},
+		{Spec{NeverReauth: []int{403}}, []int{401, 403, 401, 419}, []int{401, 419}},
 	} {
-		got := client.NewStack(tc.v, tc.opts...).ReauthStatuses()
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%+v %d opts: %v, want %v", tc.v, len(tc.opts), got, tc.want)
+		if got := reauthStatuses(tc.spec, tc.configured, log); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v %v: %v, want %v", tc.spec, tc.configured, got, tc.want)
 		}
 	}
 }
@@ -135,32 +137,49 @@ type flowFunc func(ctx context.Context) (*auth.Token, error)
 
 func (f flowFunc) Token(ctx context.Context) (*auth.Token, error) { return f(ctx) }
 
+// acme builds a client of a test vendor whose flow returns token "t"; it
+// returns the Session and the Tools its flow got.
+func acme(t *testing.T, base string, spec Spec, opts ...client.Option) (client.Session, Tools) {
+	t.Helper()
+	var tools Tools
+	if spec.Name == "" {
+		spec.Name = "acme"
+	}
+	s, err := New(spec, Setup{Check: &Check{}, BaseURL: base}, opts, func(tl Tools) (auth.Flow, error) {
+		tools = tl
+		return flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }), nil
+	}, func(s client.Session) (client.Session, error) { return s, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, tools
+}
+
 // WithHTTPClient's transport carries both clients' requests and its
 // timeout is kept; WithUserAgent reaches the wire.
 func TestWithHTTPClientAndUserAgent(t *testing.T) {
+	var mu sync.Mutex
 	var uas []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		uas = append(uas, r.Header.Get("User-Agent"))
+		mu.Unlock()
 	}))
 	defer srv.Close()
 	ct := &countingTransport{base: http.DefaultTransport}
-	st := client.NewStack(client.Vendor{Name: "acme", Placement: auth.Bearer()},
+	s, tools := acme(t, srv.URL, Spec{Placement: auth.Bearer()},
 		client.WithHTTPClient(&http.Client{Transport: ct, Timeout: 7 * time.Second}),
 		client.WithUserAgent("Application Name"))
-	if st.TokenHTTPClient().Timeout != 7*time.Second {
-		t.Errorf("token client timeout %v", st.TokenHTTPClient().Timeout)
+	if tools.HTTP.Timeout != 7*time.Second || s.HTTPClient().Timeout != 7*time.Second {
+		t.Errorf("timeouts %v %v", tools.HTTP.Timeout, s.HTTPClient().Timeout)
 	}
-	sess := st.Start("http://127.0.0.1", flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }), nil)
-	defer sess.Close()
-
-	resp, err := st.TokenHTTPClient().Post(srv.URL, "text/plain", nil)
+	resp, err := tools.HTTP.Post(srv.URL, "text/plain", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	req, _ := http.NewRequest("GET", srv.URL, nil)
-	auth.Bearer().Apply(req, "t")
-	resp, err = sess.Doer().Do(req)
+	resp, err = s.HTTPClient().Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +208,8 @@ func TestWithRetry(t *testing.T) {
 		{client.WithRetry(2, time.Millisecond, time.Millisecond), 3},
 	} {
 		n.Store(0)
-		st := client.NewStack(client.Vendor{Name: "acme"}, tc.opt)
-		resp, err := st.TokenHTTPClient().Post(srv.URL, "text/plain", nil)
+		_, tools := acme(t, srv.URL, Spec{}, tc.opt)
+		resp, err := tools.HTTP.Post(srv.URL, "text/plain", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,17 +235,17 @@ func TestReadTokenResponse(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	st := client.NewStack(client.Vendor{Name: "acme"}, client.WithRetry(0, 0, 0))
-	hc := st.TokenHTTPClient()
+	_, tools := acme(t, srv.URL, Spec{}, client.WithRetry(0, 0, 0))
+	hc := tools.HTTP
 
 	resp, err := hc.Get(srv.URL + "/big")
-	_, _, err = client.ReadTokenResponse("acme", "token", resp, err, nil)
+	_, _, err = auth.ReadTokenResponse("acme", auth.OpToken, resp, err, nil)
 	if !errors.Is(err, auth.ErrResponseTooLarge) {
 		t.Errorf("big: %v", err)
 	}
 
 	resp, err = hc.Get(srv.URL + "/echo")
-	_, _, err = client.ReadTokenResponse("acme", "token", resp, err, auth.NewSecrets("hunter2", "abc"))
+	_, _, err = auth.ReadTokenResponse("acme", auth.OpToken, resp, err, auth.NewSecrets("hunter2", "abc"))
 	var ae *auth.Error
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Code != "invalid_grant" || !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("echo: %v", err)
@@ -236,85 +255,81 @@ func TestReadTokenResponse(t *testing.T) {
 	}
 
 	resp, err = hc.Get(srv.URL + "/ok")
-	resp, body, err := client.ReadTokenResponse("acme", "token", resp, err, nil)
+	resp, body, err := auth.ReadTokenResponse("acme", auth.OpToken, resp, err, nil)
 	if err != nil || string(body) != `{"access_token":"a"}` {
 		t.Fatalf("ok: %v %q", err, body)
 	}
-	tok, err := client.JSONToken("acme", "token", resp.StatusCode, body, time.Now(), time.Second, nil, nil)
+	tok, err := JSONToken("acme", auth.OpToken, resp.StatusCode, body, time.Now(), time.Second, nil, nil)
 	if err != nil || tok.AccessToken != "a" || !tok.Expiry.IsZero() {
 		t.Errorf("JSONToken: %v %v", tok, err)
 	}
 
 	// No response: retryable, URL (with a secret query) redacted.
 	_, err = hc.Get("http://127.0.0.1:1/x?access_token=sekrit")
-	_, _, err = client.ReadTokenResponse("acme", "token", nil, err, nil)
+	_, _, err = auth.ReadTokenResponse("acme", auth.OpToken, nil, err, nil)
 	if !errors.As(err, &ae) || !ae.Retryable || strings.Contains(err.Error(), "sekrit") {
 		t.Errorf("transport error: %v", err)
 	}
 }
 
-type recordingDoer struct{ reqs []*http.Request }
-
-func (d *recordingDoer) Do(r *http.Request) (*http.Response, error) {
-	d.reqs = append(d.reqs, r)
-	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
-}
-
+// Session.Do resolves a relative URL under the base URL, refuses another
+// origin, and sends through HTTPClient (static headers unless the request
+// sets them, the token), leaving the caller's request alone.
 func TestDo(t *testing.T) {
 	ctx := context.Background()
+	var got []*http.Request
+	rec := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = append(got, r)
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	})
 	const base = "https://h.example:8443/bsssmapi"
-	eds := []client.Editor{client.DefaultHeader("X-Api-Version", "latest"), auth.SetHeader("Authorization", "Bearer t")}
+	s, _ := acme(t, base, Spec{Placement: auth.Bearer(), Headers: http.Header{"X-Api-Version": {"latest"}}},
+		client.WithHTTPClient(&http.Client{Transport: rec}))
 
-	d := &recordingDoer{}
 	req, _ := http.NewRequest("GET", "/api/accounts/1?x=a%2Fb", nil)
 	req.Header.Set("X-Api-Version", "2")
-	if _, err := client.Do(ctx, base, d, req, eds...); err != nil {
+	if _, err := s.Do(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	got := d.reqs[0]
-	if got.URL.String() != "https://h.example:8443/bsssmapi/api/accounts/1?x=a%2Fb" {
-		t.Errorf("resolved to %s", got.URL)
+	if got[0].URL.String() != "https://h.example:8443/bsssmapi/api/accounts/1?x=a%2Fb" {
+		t.Errorf("resolved to %s", got[0].URL)
 	}
-	if got.Header.Get("X-Api-Version") != "2" || got.Header.Get("Authorization") != "Bearer t" {
-		t.Errorf("headers %v", got.Header)
-	}
-	if got.Context() != ctx {
-		t.Error("request not bound to ctx")
+	if got[0].Header.Get("X-Api-Version") != "2" || got[0].Header.Get("Authorization") != "Bearer t" {
+		t.Errorf("headers %v", got[0].Header)
 	}
 	if req.Header.Get("Authorization") != "" || req.URL.Host != "" {
 		t.Error("caller's request modified")
 	}
 
 	req, _ = http.NewRequest("GET", base+"/api/accounts/2", nil)
-	if _, err := client.Do(ctx, base, d, req, eds...); err != nil || d.reqs[1].Header.Get("X-Api-Version") != "latest" {
+	if _, err := s.Do(ctx, req); err != nil || got[1].Header.Get("X-Api-Version") != "latest" {
 		t.Errorf("absolute same-origin: %v", err)
 	}
 	// The same origin spelled differently (case, explicit default port).
 	req, _ = http.NewRequest("GET", "https://H.example:8443/bsssmapi/api/accounts/3", nil)
-	if _, err := client.Do(ctx, base, d, req, eds...); err != nil {
+	if _, err := s.Do(ctx, req); err != nil || got[2].Header.Get("Authorization") != "Bearer t" {
 		t.Errorf("same origin, other spelling: %v", err)
 	}
 
 	for _, foreign := range []string{"https://evil.example/bsssmapi/x", "http://h.example:8443/x", "https://h.example/x"} {
 		req, _ = http.NewRequest("GET", foreign, nil)
-		if _, err := client.Do(ctx, base, d, req, eds...); !errors.Is(err, client.ErrForeignOrigin) {
+		if _, err := s.Do(ctx, req); !errors.Is(err, client.ErrForeignOrigin) {
 			t.Errorf("%s: err = %v", foreign, err)
 		}
+		// HTTPClient sends it, without any credential or vendor header.
+		if _, err := s.HTTPClient().Do(req); err != nil {
+			t.Fatal(err)
+		}
+		last := got[len(got)-1]
+		if last.Header.Get("Authorization") != "" || last.Header.Get("X-Api-Version") != "" {
+			t.Errorf("%s got %v", foreign, last.Header)
+		}
 	}
-	if len(d.reqs) != 3 {
-		t.Errorf("%d requests sent, want 3", len(d.reqs))
+	if len(got) != 6 {
+		t.Errorf("%d requests sent, want 6", len(got))
 	}
 }
 
-func TestNewEnvLookup(t *testing.T) {
-	env := client.NewEnvLookup("acme", func(k string) (string, bool) {
-		v, ok := map[string]string{"VENDORKIT_ACME_A": "1"}[k]
-		return v, ok
-	})
-	if env.Require("A") != "1" || env.Require("B") != "" {
-		t.Error("values")
-	}
-	if err := env.Err(); err == nil || !strings.Contains(err.Error(), "VENDORKIT_ACME_B") {
-		t.Errorf("err = %v", err)
-	}
-}
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

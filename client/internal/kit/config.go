@@ -1,27 +1,19 @@
-package client
+package kit
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
 
+	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/internal/origin"
 )
-
-// ErrInvalidConfig is wrapped by every configuration error New returns.
-var ErrInvalidConfig = errors.New("vendorkit: invalid configuration")
-
-// ErrMissingEnv is wrapped by the error FromEnv returns when a required
-// environment variable is unset or empty. The error names the variables,
-// never a value.
-var ErrMissingEnv = errors.New("vendorkit: missing environment variable")
 
 // Check collects configuration problems for one vendor; its errors name
 // Config fields, never their values.
 //
-//	var chk client.Check
+//	var chk kit.Check
 //	chk.Require("ClientKey", cfg.ClientKey)
 //	base := chk.BaseURL("BaseURL", cfg.BaseURL, opts.InsecureHTTP)
 //	if err := chk.Err("bss"); err != nil { ... }
@@ -74,19 +66,19 @@ func (c *Check) BaseURL(field, raw string, insecureOK bool) string {
 	return u.String()
 }
 
-// Err returns nil or an error wrapping ErrInvalidConfig that lists every
+// Err returns nil or an error wrapping client.ErrInvalidConfig that lists every
 // problem, prefixed with the vendor name.
 func (c *Check) Err(vendor string) error {
 	if len(c.problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, vendor, strings.Join(c.problems, "; "))
+	return fmt.Errorf("%w: %s: %s", client.ErrInvalidConfig, vendor, strings.Join(c.problems, "; "))
 }
 
 // Env reads a vendor's VENDORKIT_<VENDOR>_<FIELD> environment variables and
 // collects the missing required ones.
 //
-//	env := client.NewEnv("bss")
+//	env := kit.NewEnv("bss", lookup)
 //	cfg := Config{BaseURL: env.Require("BASE_URL"), APIVersion: env.Get("API_VERSION")}
 //	return cfg, env.Err()
 type Env struct {
@@ -96,12 +88,9 @@ type Env struct {
 }
 
 // NewEnv returns an Env for vendor ("bss" reads VENDORKIT_BSS_…) that
-// reads the process environment.
-func NewEnv(vendor string) *Env { return NewEnvLookup(vendor, os.LookupEnv) }
-
-// NewEnvLookup is NewEnv reading variables through lookup (os.LookupEnv,
-// or a map in tests and demos); nil means os.LookupEnv.
-func NewEnvLookup(vendor string, lookup func(string) (string, bool)) *Env {
+// reads variables through lookup (os.LookupEnv, or a map in tests and
+// demos); nil means os.LookupEnv.
+func NewEnv(vendor string, lookup func(string) (string, bool)) *Env {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -132,11 +121,11 @@ func (e *Env) Require(field string) string {
 // with others).
 func (e *Env) Missing(field string) { e.missing = append(e.missing, e.Name(field)) }
 
-// Err returns nil or an error wrapping ErrMissingEnv that names every
+// Err returns nil or an error wrapping client.ErrMissingEnv that names every
 // missing variable.
 func (e *Env) Err() error {
 	if len(e.missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s", ErrMissingEnv, strings.Join(e.missing, ", "))
+	return fmt.Errorf("%w: %s", client.ErrMissingEnv, strings.Join(e.missing, ", "))
 }

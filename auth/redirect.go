@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
+)
+
+// checkRedirect is the CheckRedirect of an authorizing client. A hop to
+// the authorized origin is authorized again by RoundTrip; a hop that
+// leaves the original origin (scheme, host, port: subdomains too, which
+// net/http trusts) loses every credential the caller put on the request
+// and net/http would forward: Authorization, Cookie, the placement's
+// header or query parameter, the usual token headers and Referer (net/http
+// puts the previous URL there, query included).
+func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return errors.New("vendorkit: stopped after 10 redirects")
+	}
+	orig := via[0]
+	if origin.Same(orig.URL, req.URL) {
+		return nil
+	}
+	req.Header.Del("Authorization")
+	req.Header.Del("Proxy-Authorization")
+	req.Header.Del("Cookie")
+	req.Header.Del("Referer")
+	t.opts.Placement.remove(req)
+	for _, name := range []string{"access_token", "x-access-token"} {
+		Query(name).remove(req)
+		req.Header.Del(name)
+	}
+	t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
+		"vendor", t.opts.Vendor, "from", RedactURL(orig.URL), "to", RedactURL(req.URL))
+	return nil
+}
+
+// refuseRedirect is the CheckRedirect of a RefuseRedirects client.
+func (t *transport) refuseRedirect(req *http.Request, _ []*http.Request) error {
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return redirectError(t.opts.Vendor, OpRequest, status, req.URL)
+}
+
+// redirectError is the *Error of a redirect that a credential-carrying
+// request must not follow: it wraps ErrUnexpectedRedirect and names the
+// status and the origin of location (nil: none given), never its path or
+// query (they may carry a code or a token).
+func redirectError(vendor string, op Op, status int, location *url.URL) *Error {
+	to := "no Location"
+	if location != nil && location.Host != "" {
+		to = origin.Of(location).String()
+	} else if location != nil {
+		to = "a relative Location"
+	}
+	return &Error{Vendor: vendor, Op: op, StatusCode: status,
+		Err: fmt.Errorf("%w to %s (not followed: the request carries credentials)", ErrUnexpectedRedirect, to)}
+}

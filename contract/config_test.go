@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vendorkit/vendorkit/specs"
+
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/blueprint"
 	"github.com/vendorkit/vendorkit/client/bss"
@@ -34,7 +36,7 @@ func TestMissing(t *testing.T) {
 		"decisiv":   func(l func(string) (string, bool)) error { _, err := decisiv.FromLookup(l); return err },
 		"ioffice":   func(l func(string) (string, bool)) error { _, err := ioffice.FromLookup(l); return err },
 	}
-	if !slices.Equal(contract.Vendors(), []string{"bss", "blueprint", "decisiv", "ioffice"}) {
+	if !slices.Equal(contract.Vendors(), specs.Vendors()) {
 		t.Errorf("Vendors() = %v", contract.Vendors())
 	}
 	for _, v := range contract.Vendors() {

@@ -97,7 +97,7 @@ func Failed(results []Result) bool {
 }
 
 // Vendors are the vendors the suite knows, in the usual order.
-func Vendors() []string { return slices.Clone(specs.Vendors) }
+func Vendors() []string { return specs.Vendors() }
 
 // Checks returns the checks Run performs for vendor, in order (nil for an
 // unknown vendor).

@@ -16,6 +16,7 @@ import (
 	"github.com/vendorkit/vendorkit/gen/bssapi"
 	"github.com/vendorkit/vendorkit/gen/decisivapi"
 	"github.com/vendorkit/vendorkit/gen/iofficeapi"
+	"github.com/vendorkit/vendorkit/internal/gen/iofficefull"
 )
 
 // vendorClient is what the suite needs of every vendor client.
@@ -204,12 +205,12 @@ func definition(vendor string) *vendorDef {
 
 // iofficeTokenOps is the generated client for iOFFICE's OAuth endpoints on
 // the plain HTTP client: the suite's own refresh probe and clean-up.
-func (r *runner) iofficeTokenOps() (*iofficeapi.Client, ioffice.Config, error) {
+func (r *runner) iofficeTokenOps() (*iofficefull.Client, ioffice.Config, error) {
 	cfg, err := ioffice.FromLookup(r.t.Lookup)
 	if err != nil {
 		return nil, cfg, err
 	}
-	api, err := iofficeapi.NewClient(r.base, iofficeapi.WithHTTPClient(r.plain))
+	api, err := iofficefull.NewClient(r.base, iofficefull.WithHTTPClient(r.plain))
 	return api, cfg, err
 }
 
@@ -220,8 +221,8 @@ func (r *runner) iofficeRefresh(ctx context.Context, rt string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	resp, err := api.RequestToken(ctx, &iofficeapi.RequestTokenParams{
-		XGrantType:    iofficeapi.RefreshToken,
+	resp, err := api.RequestToken(ctx, &iofficefull.RequestTokenParams{
+		XGrantType:    iofficefull.RefreshToken,
 		XRedirectUri:  cfg.RedirectURI,
 		XClientId:     cfg.ClientID,
 		XScope:        cfg.Scope,
@@ -240,7 +241,7 @@ func (r *runner) iofficeRevoke(ctx context.Context, tok string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	resp, err := api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: tok})
+	resp, err := api.RevokeToken(ctx, &iofficefull.RevokeTokenParams{XToken: tok})
 	if err != nil {
 		return 0, err
 	}

@@ -3,8 +3,11 @@ package sandbox_test
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vendorkit/vendorkit/specs"
 
 	"github.com/vendorkit/vendorkit/sandbox"
 )
@@ -112,17 +115,21 @@ func TestAdminStatsAndRevokeAll(t *testing.T) {
 	for _, v := range st.Vendors {
 		names = append(names, v.Vendor)
 	}
-	if strings.Join(names, ",") != "bss,blueprint,decisiv,ioffice" {
+	if !slices.Equal(names, specs.Vendors()) {
 		t.Errorf("vendors %v", names)
 	}
-	b := st.Vendors[0]
+	byName := map[string]sandbox.VendorStatus{}
+	for _, v := range st.Vendors {
+		byName[v.Vendor] = v
+	}
+	b := byName["bss"]
 	if b.TokenRequests["password"] != 1 || b.ResourceRequests != 2 || b.Rejected != 1 || b.TokenLifetime != "29m59s" || b.TokenLatency != "0s" || b.LoginState != nil || b.PendingFaults != 0 {
 		t.Errorf("bss %+v", b)
 	}
-	if d := st.Vendors[2]; d.TokenLifetime != "0s" || d.TokenRequests["client_credentials"] != 1 {
+	if d := byName["decisiv"]; d.TokenLifetime != "0s" || d.TokenRequests["client_credentials"] != 1 {
 		t.Errorf("decisiv %+v", d)
 	}
-	if i := st.Vendors[3]; i.LoginState == nil || !*i.LoginState || i.TokenRequests == nil {
+	if i := byName["ioffice"]; i.LoginState == nil || !*i.LoginState || i.TokenRequests == nil {
 		t.Errorf("ioffice %+v", i)
 	}
 

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vendorkit/vendorkit/gen/blueprintapi"
+	"github.com/vendorkit/vendorkit/internal/gen/blueprintfull"
 )
 
 // Blueprint CPQ: OAuth2 resource owner password flow at /account/login
@@ -65,11 +65,11 @@ func newBlueprint(v *Vendor, opts *Options) vendorParts {
 		{"id": "quotes", "name": "Quotes"},
 		{"id": "catalog", "name": "Product catalog"},
 	}).body
-	si := blueprintapi.NewStrictHandlerWithOptions(b,
-		[]blueprintapi.StrictMiddlewareFunc{withRequest[blueprintapi.StrictHandlerFunc]},
-		blueprintapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
+	si := blueprintfull.NewStrictHandlerWithOptions(b,
+		[]blueprintfull.StrictMiddlewareFunc{withRequest[blueprintfull.StrictHandlerFunc]},
+		blueprintfull.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
 	return vendorParts{
-		handler:   blueprintapi.HandlerWithOptions(si, blueprintapi.StdHTTPServerOptions{ErrorHandlerFunc: v.requestError}),
+		handler:   blueprintfull.HandlerWithOptions(si, blueprintfull.StdHTTPServerOptions{ErrorHandlerFunc: v.requestError}),
 		endpoints: map[string]endpoint{"login": {kind: tokenOp, grant: formGrant}},
 		fail:      blueprintFail,
 		lifetime:  b.o.TokenLifetime,
@@ -97,7 +97,7 @@ func (r blueprintReply) VisitLoginResponse(w http.ResponseWriter) error     { re
 func (r blueprintReply) VisitListPagesResponse(w http.ResponseWriter) error { return reply(r).write(w) }
 
 // Login is POST /account/login.
-func (b *blueprint) Login(_ context.Context, req blueprintapi.LoginRequestObject) (blueprintapi.LoginResponseObject, error) {
+func (b *blueprint) Login(_ context.Context, req blueprintfull.LoginRequestObject) (blueprintfull.LoginResponseObject, error) {
 	if req.Body.Username != b.o.Username || !equalSecret(req.Body.Password, b.o.Password) {
 		return blueprintReply(oauthError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect.")), nil
 	}
@@ -122,7 +122,7 @@ func (b *blueprint) Login(_ context.Context, req blueprintapi.LoginRequestObject
 }
 
 // ListPages is GET /pages.
-func (b *blueprint) ListPages(ctx context.Context, _ blueprintapi.ListPagesRequestObject) (blueprintapi.ListPagesResponseObject, error) {
+func (b *blueprint) ListPages(ctx context.Context, _ blueprintfull.ListPagesRequestObject) (blueprintfull.ListPagesResponseObject, error) {
 	if _, ok := b.v.tokens.check(bearer(rawRequest(ctx)), accessToken); !ok {
 		return blueprintReply(blueprintFail(http.StatusUnauthorized, "", "").with("WWW-Authenticate", `Bearer error="invalid_token"`)), nil
 	}

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/vendorkit/vendorkit/gen/bssapi"
+	"github.com/vendorkit/vendorkit/internal/gen/bssfull"
 )
 
 // interworks.cloud BSS (and its white-label "BSS"): OAuth 2.0 resource
@@ -72,12 +72,12 @@ type bssAccount struct {
 
 func newBSS(v *Vendor, opts *Options) vendorParts {
 	b := &bss{v: v, o: opts.BSS.withDefaults(), accounts: bssSeed()}
-	si := bssapi.NewStrictHandlerWithOptions(b,
-		[]bssapi.StrictMiddlewareFunc{withRequest[bssapi.StrictHandlerFunc]},
-		bssapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
+	si := bssfull.NewStrictHandlerWithOptions(b,
+		[]bssfull.StrictMiddlewareFunc{withRequest[bssfull.StrictHandlerFunc]},
+		bssfull.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
 	basic := base64.StdEncoding.EncodeToString([]byte(b.o.ClientKey + ":" + b.o.ClientSecret))
 	return vendorParts{
-		handler:   bssapi.HandlerWithOptions(si, bssapi.StdHTTPServerOptions{BaseURL: "/bsssmapi", ErrorHandlerFunc: v.requestError}),
+		handler:   bssfull.HandlerWithOptions(si, bssfull.StdHTTPServerOptions{BaseURL: "/bsssmapi", ErrorHandlerFunc: v.requestError}),
 		endpoints: map[string]endpoint{"requestToken": {kind: tokenOp, grant: formGrant}},
 		lifetime:  b.o.TokenLifetime,
 		env: map[string]string{
@@ -141,7 +141,7 @@ func equalSecret(got, want string) bool {
 }
 
 // RequestToken is POST {prefix}/oauth/token.
-func (b *bss) RequestToken(ctx context.Context, req bssapi.RequestTokenRequestObject) (bssapi.RequestTokenResponseObject, error) {
+func (b *bss) RequestToken(ctx context.Context, req bssfull.RequestTokenRequestObject) (bssfull.RequestTokenResponseObject, error) {
 	r := rawRequest(ctx)
 	if r.PostForm.Has("client_id") || r.PostForm.Has("client_secret") {
 		return bssReply(oauthError(http.StatusUnauthorized, "invalid_client",
@@ -201,7 +201,7 @@ func bssNotFound(what string) bssReply {
 }
 
 // GetAccount is GET {prefix}/api/accounts/{accountId}.
-func (b *bss) GetAccount(ctx context.Context, req bssapi.GetAccountRequestObject) (bssapi.GetAccountResponseObject, error) {
+func (b *bss) GetAccount(ctx context.Context, req bssfull.GetAccountRequestObject) (bssfull.GetAccountResponseObject, error) {
 	if rp, ok := b.gate(ctx); !ok {
 		return rp, nil
 	}
@@ -213,7 +213,7 @@ func (b *bss) GetAccount(ctx context.Context, req bssapi.GetAccountRequestObject
 }
 
 // ListAccountSyncOptions is GET {prefix}/api/accounts/{accountId}/syncoptions.
-func (b *bss) ListAccountSyncOptions(ctx context.Context, req bssapi.ListAccountSyncOptionsRequestObject) (bssapi.ListAccountSyncOptionsResponseObject, error) {
+func (b *bss) ListAccountSyncOptions(ctx context.Context, req bssfull.ListAccountSyncOptionsRequestObject) (bssfull.ListAccountSyncOptionsResponseObject, error) {
 	if rp, ok := b.gate(ctx); !ok {
 		return rp, nil
 	}
@@ -225,7 +225,7 @@ func (b *bss) ListAccountSyncOptions(ctx context.Context, req bssapi.ListAccount
 }
 
 // GetAccountSyncOption is GET {prefix}/api/accounts/{accountId}/syncoptions/{systemCode}.
-func (b *bss) GetAccountSyncOption(ctx context.Context, req bssapi.GetAccountSyncOptionRequestObject) (bssapi.GetAccountSyncOptionResponseObject, error) {
+func (b *bss) GetAccountSyncOption(ctx context.Context, req bssfull.GetAccountSyncOptionRequestObject) (bssfull.GetAccountSyncOptionResponseObject, error) {
 	if rp, ok := b.gate(ctx); !ok {
 		return rp, nil
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vendorkit/vendorkit/gen/decisivapi"
+	"github.com/vendorkit/vendorkit/internal/gen/decisivfull"
 	"github.com/vendorkit/vendorkit/specs/decisivxml"
 )
 
@@ -59,11 +59,11 @@ func newDecisiv(v *Vendor, opts *Options) vendorParts {
 	for _, p := range d.o.BearerRefusedPaths {
 		d.refused[p] = true
 	}
-	si := decisivapi.NewStrictHandlerWithOptions(d,
-		[]decisivapi.StrictMiddlewareFunc{withRequest[decisivapi.StrictHandlerFunc]},
-		decisivapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
+	si := decisivfull.NewStrictHandlerWithOptions(d,
+		[]decisivfull.StrictMiddlewareFunc{withRequest[decisivfull.StrictHandlerFunc]},
+		decisivfull.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
 	return vendorParts{
-		handler:   decisivapi.HandlerWithOptions(si, decisivapi.StdHTTPServerOptions{ErrorHandlerFunc: v.requestError}),
+		handler:   decisivfull.HandlerWithOptions(si, decisivfull.StdHTTPServerOptions{ErrorHandlerFunc: v.requestError}),
 		endpoints: map[string]endpoint{"requestToken": {kind: tokenOp, grant: formGrant}},
 		fail:      decisivFail,
 		lifetime:  d.o.TokenLifetime,
@@ -96,7 +96,7 @@ func (r decisivReply) VisitRequestTokenResponse(w http.ResponseWriter) error {
 func (r decisivReply) VisitBearerTestResponse(w http.ResponseWriter) error { return reply(r).write(w) }
 
 // RequestToken is POST /platform_api/oauth2/token.
-func (d *decisiv) RequestToken(ctx context.Context, _ decisivapi.RequestTokenRequestObject) (decisivapi.RequestTokenResponseObject, error) {
+func (d *decisiv) RequestToken(ctx context.Context, _ decisivfull.RequestTokenRequestObject) (decisivfull.RequestTokenResponseObject, error) {
 	r := rawRequest(ctx)
 	// The docs' curl asks for XML; a client that asks for anything else
 	// could not read the answer.
@@ -150,7 +150,7 @@ func (d *decisiv) document(tok string) []byte {
 }
 
 // BearerTest is GET /platform_api/bearer_test.
-func (d *decisiv) BearerTest(ctx context.Context, _ decisivapi.BearerTestRequestObject) (decisivapi.BearerTestResponseObject, error) {
+func (d *decisiv) BearerTest(ctx context.Context, _ decisivfull.BearerTestRequestObject) (decisivfull.BearerTestResponseObject, error) {
 	r := rawRequest(ctx)
 	// Refused before validity: a fresh token still gets 403, which tells
 	// the client that fetching another token will not help.

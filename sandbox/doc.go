@@ -71,7 +71,7 @@
 //
 // # Adding a vendor
 //
-// Add its spec to specs/ (and specs.Vendors) and generate gen/<name>api.
+// Add its spec to specs/ and run make generate.
 // Then write one file here that:
 //
 //   - in init, calls register(vendorDef{name, prefix, nonCredential, build});

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vendorkit/vendorkit/gen/iofficeapi"
+	"github.com/vendorkit/vendorkit/internal/gen/iofficefull"
 )
 
 // iOFFICE: OAuth 2.0 carried in custom headers. Codes come from the
@@ -62,12 +62,12 @@ type ioffice struct {
 func newIOffice(v *Vendor, opts *Options) vendorParts {
 	h := &ioffice{v: v, o: opts.IOffice.withDefaults()}
 	h.user = jsonReply(200, map[string]any{"id": 1, "name": "API User", "email": "apiuser@example.com"}).body
-	si := iofficeapi.NewStrictHandlerWithOptions(h,
-		[]iofficeapi.StrictMiddlewareFunc{withRequest[iofficeapi.StrictHandlerFunc]},
-		iofficeapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
+	si := iofficefull.NewStrictHandlerWithOptions(h,
+		[]iofficefull.StrictMiddlewareFunc{withRequest[iofficefull.StrictHandlerFunc]},
+		iofficefull.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})
 	headerGrant := func(r *http.Request, _ []byte) string { return r.Header.Get("x-grant-type") }
 	return vendorParts{
-		handler: iofficeapi.HandlerWithOptions(si, iofficeapi.StdHTTPServerOptions{ErrorHandlerFunc: v.requestError}),
+		handler: iofficefull.HandlerWithOptions(si, iofficefull.StdHTTPServerOptions{ErrorHandlerFunc: v.requestError}),
 		endpoints: map[string]endpoint{
 			"requestAuthCode": {kind: tokenOp, grant: fixedGrant("auth_code")},
 			"requestToken":    {kind: tokenOp, grant: headerGrant},
@@ -120,7 +120,7 @@ func jsonCall(ctx context.Context) (iofficeReply, bool) {
 }
 
 // RequestAuthCode is POST /external/api/oauth2/auth, the headless code.
-func (h *ioffice) RequestAuthCode(ctx context.Context, req iofficeapi.RequestAuthCodeRequestObject) (iofficeapi.RequestAuthCodeResponseObject, error) {
+func (h *ioffice) RequestAuthCode(ctx context.Context, req iofficefull.RequestAuthCodeRequestObject) (iofficefull.RequestAuthCodeResponseObject, error) {
 	if rp, ok := jsonCall(ctx); !ok {
 		return rp, nil
 	}
@@ -137,7 +137,7 @@ func (h *ioffice) RequestAuthCode(ctx context.Context, req iofficeapi.RequestAut
 }
 
 // RequestToken is POST /external/api/oauth2/token, for both grants.
-func (h *ioffice) RequestToken(ctx context.Context, req iofficeapi.RequestTokenRequestObject) (iofficeapi.RequestTokenResponseObject, error) {
+func (h *ioffice) RequestToken(ctx context.Context, req iofficefull.RequestTokenRequestObject) (iofficefull.RequestTokenResponseObject, error) {
 	if rp, ok := jsonCall(ctx); !ok {
 		return rp, nil
 	}
@@ -150,7 +150,7 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficeapi.RequestTokenR
 	}
 	tokens := h.v.tokens
 	switch p.XGrantType {
-	case iofficeapi.AuthorizationCode:
+	case iofficefull.AuthorizationCode:
 		if p.XAuthCode == nil {
 			return iofficeErr(http.StatusBadRequest, "invalid_request", "x-auth-code is required for x-grant-type authorization_code"), nil
 		}
@@ -163,7 +163,7 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficeapi.RequestTokenR
 			return iofficeErr(http.StatusBadRequest, "invalid_grant", "the authorization code is unknown, used or expired (codes last 5 minutes)"), nil
 		}
 		return h.issue(p.XScope, ""), nil
-	case iofficeapi.RefreshToken:
+	case iofficefull.RefreshToken:
 		if p.XRefreshToken == nil {
 			return iofficeErr(http.StatusBadRequest, "invalid_request", "x-refresh-token is required for x-grant-type refresh_token"), nil
 		}
@@ -209,13 +209,13 @@ func (h *ioffice) issue(scope, reuse string) iofficeReply {
 
 // RevokeToken is POST /external/api/oauth2/revoke. As RFC 7009 §2.2 has
 // it, an unknown token is not an error: the answer is 200 either way.
-func (h *ioffice) RevokeToken(_ context.Context, req iofficeapi.RevokeTokenRequestObject) (iofficeapi.RevokeTokenResponseObject, error) {
+func (h *ioffice) RevokeToken(_ context.Context, req iofficefull.RevokeTokenRequestObject) (iofficefull.RevokeTokenResponseObject, error) {
 	h.v.tokens.revoke(req.Params.XToken)
 	return iofficeReply{status: http.StatusOK}, nil
 }
 
 // GetCurrentUser is GET /external/api/rest/v2/users/me.
-func (h *ioffice) GetCurrentUser(ctx context.Context, _ iofficeapi.GetCurrentUserRequestObject) (iofficeapi.GetCurrentUserResponseObject, error) {
+func (h *ioffice) GetCurrentUser(ctx context.Context, _ iofficefull.GetCurrentUserRequestObject) (iofficefull.GetCurrentUserResponseObject, error) {
 	r := rawRequest(ctx)
 	tok := r.Header.Get("x-access-token")
 	if tok == "" {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/vendorkit/vendorkit/gen/iofficeapi"
+	"github.com/vendorkit/vendorkit/internal/gen/iofficefull"
 )
 
 // iOFFICE's browser login: GET /login.html with the five documented query
@@ -90,7 +90,7 @@ func htmlHeader() http.Header {
 }
 
 // LoginPage is GET /login.html: the browser flow's sign-in form.
-func (h *ioffice) LoginPage(ctx context.Context, _ iofficeapi.LoginPageRequestObject) (iofficeapi.LoginPageResponseObject, error) {
+func (h *ioffice) LoginPage(ctx context.Context, _ iofficefull.LoginPageRequestObject) (iofficefull.LoginPageResponseObject, error) {
 	q := rawRequest(ctx).URL.Query()
 	if err := h.checkLogin(q); err != nil {
 		return iofficeErr(http.StatusBadRequest, "invalid_request", err.Error()), nil

@@ -123,7 +123,7 @@ type Vendor struct {
 	noState  atomic.Bool // OmitLoginState
 }
 
-// vendorDef is what a vendor file registers: its name (as in specs.Vendors
+// vendorDef is what a vendor file registers: its name (as in specs.Vendors()
 // and VENDORKIT_<NAME>_*), the path prefix of its BaseURL, and a build
 // function that wires its generated strict server to v.
 type vendorDef struct {
@@ -157,15 +157,15 @@ var registry []vendorDef
 // register adds a vendor; called from each vendor file's init.
 func register(d vendorDef) { registry = append(registry, d) }
 
-// definitions returns the registered vendors in specs.Vendors order, so
+// definitions returns the registered vendors in specs.Vendors() order, so
 // Vendors() is stable however the files' init functions were ordered.
 func definitions() []vendorDef {
 	defs := slices.Clone(registry)
 	rank := func(name string) int {
-		if i := slices.Index(specs.Vendors, name); i >= 0 {
+		if i := slices.Index(specs.Vendors(), name); i >= 0 {
 			return i
 		}
-		return len(specs.Vendors)
+		return len(specs.Vendors())
 	}
 	slices.SortStableFunc(defs, func(a, b vendorDef) int { return rank(a.name) - rank(b.name) })
 	return defs
@@ -286,7 +286,7 @@ func (s *Sandbox) Vendor(name string) *Vendor {
 	return nil
 }
 
-// Vendors returns every vendor, in specs.Vendors order.
+// Vendors returns every vendor, in specs.Vendors() order.
 func (s *Sandbox) Vendors() []*Vendor { return slices.Clone(s.vendors) }
 
 // Env returns ready-to-export VENDORKIT_* variables for this vendor: its

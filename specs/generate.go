@@ -1,10 +1,7 @@
 package specs
 
-// Each vendor's spec generates one package under gen/: models, a typed
-// ClientWithResponses, and a net/http strict server interface that the
-// sandbox implements. `make generate` runs these; `make check-generated`
-// proves gen/ matches them.
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config codegen/bssapi.yaml bss.yaml
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config codegen/blueprintapi.yaml blueprint.yaml
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config codegen/decisivapi.yaml decisiv.yaml
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config codegen/iofficeapi.yaml ioffice.yaml
+// `make generate` (go generate ./specs/) runs the pinned oapi-codegen over
+// every spec here: gen/<vendor>api (resource operations, for
+// applications) and internal/gen/<vendor>full (every operation: the
+// flows' token requests, the sandbox's server). See internal/generate.
+//go:generate go run ./internal/generate

@@ -7,16 +7,27 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-//go:embed bss.yaml blueprint.yaml decisiv.yaml ioffice.yaml
+//go:embed *.yaml
 var files embed.FS
 
-// Vendors lists the vendors that have a spec, by the names used throughout
-// vendorkit (client/<name>, VENDORKIT_<NAME>_*, the CLI's --vendor).
-var Vendors = []string{"bss", "blueprint", "decisiv", "ioffice"}
+// Vendors lists the vendors that have a spec (specs/<name>.yaml), sorted,
+// by the names used throughout vendorkit (client/<name>,
+// VENDORKIT_<NAME>_*, the CLI's --vendor).
+func Vendors() []string {
+	entries, _ := files.ReadDir(".")
+	var out []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			out = append(out, name)
+		}
+	}
+	return out // ReadDir sorts by name
+}
 
 // Raw returns the spec file of a vendor, as written.
 func Raw(vendor string) ([]byte, error) {

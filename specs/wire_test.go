@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vendorkit/vendorkit/gen/blueprintapi"
-	"github.com/vendorkit/vendorkit/gen/bssapi"
-	"github.com/vendorkit/vendorkit/gen/decisivapi"
-	"github.com/vendorkit/vendorkit/gen/iofficeapi"
+	"github.com/vendorkit/vendorkit/internal/gen/blueprintfull"
+	"github.com/vendorkit/vendorkit/internal/gen/bssfull"
+	"github.com/vendorkit/vendorkit/internal/gen/decisivfull"
+	"github.com/vendorkit/vendorkit/internal/gen/iofficefull"
 	"github.com/vendorkit/vendorkit/specs/decisivxml"
 )
 
@@ -136,13 +136,13 @@ func TestBSSTokenRequestWire(t *testing.T) {
     "token_type": "bearer",
     "expires_in": 1799
 }`})
-	c, err := bssapi.NewClientWithResponses(srv.URL + "/bsssmapi")
+	c, err := bssfull.NewClientWithResponses(srv.URL + "/bsssmapi")
 	if err != nil {
 		t.Fatal(err)
 	}
 	basic := func(_ context.Context, r *http.Request) error { r.SetBasicAuth(bssKey, bssSecret); return nil }
-	resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, bssapi.RequestTokenFormdataRequestBody{
-		GrantType: bssapi.Password, Username: bssUser, Password: bssPassword,
+	resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, bssfull.RequestTokenFormdataRequestBody{
+		GrantType: bssfull.Password, Username: bssUser, Password: bssPassword,
 	}, basic)
 	if err != nil {
 		t.Fatal(err)
@@ -181,8 +181,8 @@ func TestBSSTokenRequestWire(t *testing.T) {
 func TestBSSTokenErrorDecodes(t *testing.T) {
 	srv, _ := captureServer(t, canned{Status: 400, ContentType: "application/json;charset=UTF-8",
 		Body: `{"error":"invalid_grant","error_description":"The user name or password is incorrect."}`})
-	c, _ := bssapi.NewClientWithResponses(srv.URL)
-	resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, bssapi.RequestTokenFormdataRequestBody{GrantType: bssapi.Password, Username: "u", Password: "p"})
+	c, _ := bssfull.NewClientWithResponses(srv.URL)
+	resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, bssfull.RequestTokenFormdataRequestBody{GrantType: bssfull.Password, Username: "u", Password: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestBSSTokenErrorDecodes(t *testing.T) {
 
 func TestBSSResourcePaths(t *testing.T) {
 	srv, reqs := captureServer(t, canned{ContentType: "application/json", Body: `{"id":1,"name":"Acme"}`})
-	c, _ := bssapi.NewClientWithResponses(srv.URL + "/bsssmapi/")
+	c, _ := bssfull.NewClientWithResponses(srv.URL + "/bsssmapi/")
 	if resp, err := c.GetAccountWithResponse(ctx, 1); err != nil || resp.JSON200 == nil || resp.JSON200.Id != 1 {
 		t.Fatalf("GetAccount: %v %+v", err, resp)
 	}
@@ -270,9 +270,9 @@ func TestBlueprintLoginWire(t *testing.T) {
     ".issued":"Wed, 01 Oct 2014 01:22:33 GMT",
     ".expires":"Wed, 15 Oct 2014 01:22:33 GMT"
 }`})
-	c, _ := blueprintapi.NewClientWithResponses(srv.URL)
-	resp, err := c.LoginWithFormdataBodyWithResponse(ctx, blueprintapi.LoginFormdataRequestBody{
-		GrantType: blueprintapi.Password, Username: "username", Password: "password",
+	c, _ := blueprintfull.NewClientWithResponses(srv.URL)
+	resp, err := c.LoginWithFormdataBodyWithResponse(ctx, blueprintfull.LoginFormdataRequestBody{
+		GrantType: blueprintfull.Password, Username: "username", Password: "password",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +312,7 @@ func TestBlueprintLoginWire(t *testing.T) {
 func TestBlueprintPagesWire(t *testing.T) {
 	srv, reqs := captureServer(t, canned{Status: 401, ContentType: "application/json",
 		Body: `{"Message":"Authorization has been denied for this request."}`})
-	c, _ := blueprintapi.NewClientWithResponses(srv.URL)
+	c, _ := blueprintfull.NewClientWithResponses(srv.URL)
 	resp, err := c.ListPagesWithResponse(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -336,13 +336,13 @@ const decisivDocsXML = `<?xml version="1.0" encoding="UTF-8"?>
 
 func TestDecisivTokenWire(t *testing.T) {
 	srv, reqs := captureServer(t, canned{ContentType: "application/xml", Body: decisivDocsXML})
-	c, _ := decisivapi.NewClientWithResponses(srv.URL)
+	c, _ := decisivfull.NewClientWithResponses(srv.URL)
 	accept := func(_ context.Context, r *http.Request) error {
 		r.SetBasicAuth("consumer_key", "consumer_secret")
 		r.Header.Set("Accept", "application/xml")
 		return nil
 	}
-	resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, decisivapi.RequestTokenFormdataRequestBody{GrantType: decisivapi.ClientCredentials}, accept)
+	resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, decisivfull.RequestTokenFormdataRequestBody{GrantType: decisivfull.ClientCredentials}, accept)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,8 +377,8 @@ func TestDecisivXMLRejectsOtherDocuments(t *testing.T) {
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
 			srv, _ := captureServer(t, canned{ContentType: "application/xml", Body: body})
-			c, _ := decisivapi.NewClientWithResponses(srv.URL)
-			resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, decisivapi.RequestTokenFormdataRequestBody{GrantType: decisivapi.ClientCredentials})
+			c, _ := decisivfull.NewClientWithResponses(srv.URL)
+			resp, err := c.RequestTokenWithFormdataBodyWithResponse(ctx, decisivfull.RequestTokenFormdataRequestBody{GrantType: decisivfull.ClientCredentials})
 			if err == nil && resp.XML200 != nil {
 				t.Fatalf("decoded %+v from a foreign document", *resp.XML200)
 			}
@@ -395,7 +395,7 @@ func TestDecisivXMLRejectsOtherDocuments(t *testing.T) {
 func TestDecisivBearerTestStatuses(t *testing.T) {
 	for _, status := range []int{200, 401, 403} {
 		srv, reqs := captureServer(t, canned{Status: status})
-		c, _ := decisivapi.NewClientWithResponses(srv.URL)
+		c, _ := decisivfull.NewClientWithResponses(srv.URL)
 		resp, err := c.BearerTestWithResponse(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -420,8 +420,8 @@ func TestDecisivBearerTestStatuses(t *testing.T) {
 
 func TestIOfficeAuthCodeWire(t *testing.T) {
 	srv, reqs := captureServer(t, canned{ContentType: "application/json", Body: `{"code":"c0de"}`})
-	c, _ := iofficeapi.NewClientWithResponses(srv.URL)
-	resp, err := c.RequestAuthCodeWithResponse(ctx, &iofficeapi.RequestAuthCodeParams{
+	c, _ := iofficefull.NewClientWithResponses(srv.URL)
+	resp, err := c.RequestAuthCodeWithResponse(ctx, &iofficefull.RequestAuthCodeParams{
 		XAuthUsername: "jane", XAuthPassword: "s3cret!", XClientId: "client-1",
 	})
 	if err != nil {
@@ -444,18 +444,18 @@ func TestIOfficeTokenWire(t *testing.T) {
 	code, refresh := "c0de", "rt1"
 	cases := []struct {
 		name   string
-		params iofficeapi.RequestTokenParams
+		params iofficefull.RequestTokenParams
 		want   map[string]string
 	}{
-		{"authorization_code", iofficeapi.RequestTokenParams{XGrantType: iofficeapi.AuthorizationCode, XRedirectUri: "https://app.example.com/cb", XClientId: "client-1", XScope: "email", XAuthCode: &code},
+		{"authorization_code", iofficefull.RequestTokenParams{XGrantType: iofficefull.AuthorizationCode, XRedirectUri: "https://app.example.com/cb", XClientId: "client-1", XScope: "email", XAuthCode: &code},
 			map[string]string{"X-Grant-Type": "authorization_code", "X-Redirect-Uri": "https://app.example.com/cb", "X-Client-Id": "client-1", "X-Scope": "email", "X-Auth-Code": "c0de"}},
-		{"refresh_token", iofficeapi.RequestTokenParams{XGrantType: iofficeapi.RefreshToken, XRedirectUri: "https://app.example.com/cb", XClientId: "client-1", XScope: "email", XRefreshToken: &refresh},
+		{"refresh_token", iofficefull.RequestTokenParams{XGrantType: iofficefull.RefreshToken, XRedirectUri: "https://app.example.com/cb", XClientId: "client-1", XScope: "email", XRefreshToken: &refresh},
 			map[string]string{"X-Grant-Type": "refresh_token", "X-Redirect-Uri": "https://app.example.com/cb", "X-Client-Id": "client-1", "X-Scope": "email", "X-Refresh-Token": "rt1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, reqs := captureServer(t, canned{ContentType: "application/json", Body: body})
-			c, _ := iofficeapi.NewClientWithResponses(srv.URL)
+			c, _ := iofficefull.NewClientWithResponses(srv.URL)
 			resp, err := c.RequestTokenWithResponse(ctx, &tc.params)
 			if err != nil {
 				t.Fatal(err)
@@ -486,7 +486,7 @@ func TestIOfficeTokenWire(t *testing.T) {
 // client packages must never pass nil; this test documents why.
 func TestIOfficeNilParamsDropHeaders(t *testing.T) {
 	srv, reqs := captureServer(t, canned{ContentType: "application/json", Body: `{}`})
-	c, _ := iofficeapi.NewClientWithResponses(srv.URL)
+	c, _ := iofficefull.NewClientWithResponses(srv.URL)
 	if _, err := c.RequestTokenWithResponse(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -500,8 +500,8 @@ func TestIOfficeNilParamsDropHeaders(t *testing.T) {
 
 func TestIOfficeRevokeAndResourceWire(t *testing.T) {
 	srv, reqs := captureServer(t, canned{ContentType: "application/json", Body: `{"id":7,"name":"Jane"}`})
-	c, _ := iofficeapi.NewClientWithResponses(srv.URL)
-	if _, err := c.RevokeTokenWithResponse(ctx, &iofficeapi.RevokeTokenParams{XToken: "at"}); err != nil {
+	c, _ := iofficefull.NewClientWithResponses(srv.URL)
+	if _, err := c.RevokeTokenWithResponse(ctx, &iofficefull.RevokeTokenParams{XToken: "at"}); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := c.GetCurrentUserWithResponse(ctx)
@@ -537,9 +537,9 @@ func TestIOfficeRevokeAndResourceWire(t *testing.T) {
 
 func TestIOfficeLoginPageURL(t *testing.T) {
 	srv, reqs := captureServer(t, canned{ContentType: "text/html", Body: "<html></html>"})
-	c, _ := iofficeapi.NewClientWithResponses(srv.URL)
-	_, err := c.LoginPageWithResponse(ctx, &iofficeapi.LoginPageParams{
-		ResponseType: iofficeapi.Code, ClientId: "client-1", RedirectUri: "https://app.example.com/cb", Scope: "email", State: "xyz",
+	c, _ := iofficefull.NewClientWithResponses(srv.URL)
+	_, err := c.LoginPageWithResponse(ctx, &iofficefull.LoginPageParams{
+		ResponseType: iofficefull.Code, ClientId: "client-1", RedirectUri: "https://app.example.com/cb", Scope: "email", State: "xyz",
 	})
 	if err != nil {
 		t.Fatal(err)

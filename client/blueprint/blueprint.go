@@ -36,6 +36,7 @@ import (
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/blueprintapi"
+	"github.com/vendorkit/vendorkit/internal/gen/blueprintfull"
 )
 
 // Vendor is the vendor name used in errors, logs and environment variables.
@@ -128,7 +129,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	chk.Require("Password", cfg.Password)
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, User: cfg.Username, Secrets: auth.NewSecrets(cfg.Password)}
 	return kit.New(kit.Spec{Name: Vendor, Placement: auth.Bearer()}, setup, opts, func(t kit.Tools) (auth.Flow, error) {
-		api, err := blueprintapi.NewClient(t.BaseURL, blueprintapi.WithHTTPClient(t.HTTP))
+		api, err := blueprintfull.NewClient(t.BaseURL, blueprintfull.WithHTTPClient(t.HTTP))
 		return &flow{api: api, t: t, form: kit.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password)}, err
 	}, func(s client.Session) (*Client, error) {
 		api, err := blueprintapi.NewClientWithResponses(s.BaseURL(), blueprintapi.WithHTTPClient(s.HTTPClient()))
@@ -148,7 +149,7 @@ func (c *Client) User(ctx context.Context) (User, error) {
 
 // flow is the login. Only auth.Flow: no refresh token exists.
 type flow struct {
-	api  *blueprintapi.Client
+	api  *blueprintfull.Client // the token operations
 	t    kit.Tools
 	form string // holds the password: secret
 }

@@ -45,6 +45,7 @@ import (
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/bssapi"
+	"github.com/vendorkit/vendorkit/internal/gen/bssfull"
 )
 
 // Vendor is the vendor name used in errors, logs and environment variables.
@@ -129,7 +130,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ClientKey, User: cfg.Username,
 		Secrets: auth.NewSecrets(cfg.Password, cfg.ClientKey).WithBasic(cfg.ClientKey, cfg.ClientSecret)}
 	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
-		api, err := bssapi.NewClient(t.BaseURL, bssapi.WithHTTPClient(t.HTTP))
+		api, err := bssfull.NewClient(t.BaseURL, bssfull.WithHTTPClient(t.HTTP))
 		return &flow{api: api, t: t, basic: kit.BasicAuth(key, secret),
 			form: kit.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password)}, err
 	}, func(s client.Session) (*Client, error) {
@@ -141,7 +142,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 // flow is the password grant. It implements only auth.Flow: BSS issues no
 // refresh token, so a new token is the same grant again.
 type flow struct {
-	api   *bssapi.Client
+	api   *bssfull.Client // the token operations
 	t     kit.Tools
 	basic string // "Basic …": secret
 	form  string // holds the password: secret

@@ -44,6 +44,7 @@ import (
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/decisivapi"
+	"github.com/vendorkit/vendorkit/internal/gen/decisivfull"
 )
 
 // Vendor is the vendor name used in errors, logs and environment variables.
@@ -105,7 +106,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ConsumerKey,
 		Secrets: auth.NewSecrets(cfg.ConsumerKey).WithBasic(cfg.ConsumerKey, cfg.ConsumerSecret)}
 	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
-		api, err := decisivapi.NewClient(t.BaseURL, decisivapi.WithHTTPClient(t.HTTP))
+		api, err := decisivfull.NewClient(t.BaseURL, decisivfull.WithHTTPClient(t.HTTP))
 		return &flow{api: api, t: t, basic: kit.BasicAuth(cfg.ConsumerKey, cfg.ConsumerSecret)}, err
 	}, func(s client.Session) (*Client, error) {
 		api, err := decisivapi.NewClientWithResponses(s.BaseURL(), decisivapi.WithHTTPClient(s.HTTPClient()))
@@ -127,7 +128,7 @@ func checkResponse(resp *http.Response) error {
 // flow is the client credentials grant. Only auth.Flow: no refresh token,
 // no revocation endpoint.
 type flow struct {
-	api   *decisivapi.Client
+	api   *decisivfull.Client // the token operations
 	t     kit.Tools
 	basic string // "Basic …": secret
 }
@@ -140,15 +141,15 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := decisivapi.ParseRequestTokenResponse(resp)
-	var ar *decisivapi.AuthorizationResponse
+	parsed, err := decisivfull.ParseRequestTokenResponse(resp)
+	var ar *decisivfull.AuthorizationResponse
 	if err == nil {
 		ar = parsed.XML200
 	}
 	if ar == nil {
 		// Not labelled XML (or the generated decoder failed): decode the
 		// same type ourselves, so the root and namespace are still checked.
-		ar = new(decisivapi.AuthorizationResponse)
+		ar = new(decisivfull.AuthorizationResponse)
 		if err := xml.Unmarshal(body, ar); err != nil {
 			return nil, malformed(resp.StatusCode, "not an AuthorizationResponse document")
 		}

@@ -71,6 +71,7 @@ import (
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/internal/kit"
 	"github.com/vendorkit/vendorkit/gen/iofficeapi"
+	"github.com/vendorkit/vendorkit/internal/gen/iofficefull"
 )
 
 // Vendor is the vendor name used in errors, logs and environment variables.
@@ -165,7 +166,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 		Secrets: auth.NewSecrets(cfg.Password)}
 	var f *flow
 	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
-		api, err := iofficeapi.NewClient(t.BaseURL, iofficeapi.WithHTTPClient(t.HTTP))
+		api, err := iofficefull.NewClient(t.BaseURL, iofficefull.WithHTTPClient(t.HTTP))
 		f = &flow{api: api, cfg: cfg, t: t}
 		return f, err
 	}, func(s client.Session) (*Client, error) {
@@ -188,8 +189,8 @@ func (c *Client) AuthCodeURL(state string) (string, error) {
 	if state == "" {
 		return "", errors.New("ioffice: AuthCodeURL: empty state (use NewState)")
 	}
-	req, err := iofficeapi.NewLoginPageRequest(c.BaseURL()+"/", &iofficeapi.LoginPageParams{
-		ResponseType: iofficeapi.Code,
+	req, err := iofficefull.NewLoginPageRequest(c.BaseURL()+"/", &iofficefull.LoginPageParams{
+		ResponseType: iofficefull.Code,
 		ClientId:     c.flow.cfg.ClientID,
 		RedirectUri:  c.flow.cfg.RedirectURI,
 		Scope:        c.flow.cfg.Scope,
@@ -294,7 +295,7 @@ func parseRedirect(raw, wantState string, allowMissing bool) (code, appCode stri
 // flow implements auth.Flow (headless login), auth.Refresher and
 // auth.Revoker with the generated operations of the OAuth endpoints.
 type flow struct {
-	api *iofficeapi.Client
+	api *iofficefull.Client // the token operations
 	cfg Config
 	t   kit.Tools
 }
@@ -310,7 +311,7 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 			"%w: no username/password configured and no valid refresh token; sign in through the browser flow (AuthCodeURL, Exchange)",
 			auth.ErrReloginRequired)}
 	}
-	resp, err := f.api.RequestAuthCode(ctx, &iofficeapi.RequestAuthCodeParams{
+	resp, err := f.api.RequestAuthCode(ctx, &iofficefull.RequestAuthCodeParams{
 		XAuthUsername: f.cfg.Username,
 		XAuthPassword: f.cfg.Password,
 		XClientId:     f.cfg.ClientID,
@@ -335,8 +336,8 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 // expired or used code (invalid_grant) is auth.ErrInvalidGrant, not
 // auth.ErrInvalidCredentials.
 func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
-	return f.token(ctx, auth.OpExchange, &iofficeapi.RequestTokenParams{
-		XGrantType: iofficeapi.AuthorizationCode,
+	return f.token(ctx, auth.OpExchange, &iofficefull.RequestTokenParams{
+		XGrantType: iofficefull.AuthorizationCode,
 		XAuthCode:  &code,
 	}, f.t.Secrets.With(code))
 }
@@ -344,13 +345,13 @@ func (f *flow) exchange(ctx context.Context, code string) (*auth.Token, error) {
 // Refresh redeems t's refresh token; the result carries the rotated one.
 func (f *flow) Refresh(ctx context.Context, t *auth.Token) (*auth.Token, error) {
 	rt := t.RefreshToken
-	return f.token(ctx, auth.OpRefresh, &iofficeapi.RequestTokenParams{
-		XGrantType:    iofficeapi.RefreshToken,
+	return f.token(ctx, auth.OpRefresh, &iofficefull.RequestTokenParams{
+		XGrantType:    iofficefull.RefreshToken,
 		XRefreshToken: &rt,
 	}, f.t.Secrets.With(rt, t.AccessToken))
 }
 
-func (f *flow) token(ctx context.Context, op auth.Op, p *iofficeapi.RequestTokenParams, sec *auth.Secrets) (*auth.Token, error) {
+func (f *flow) token(ctx context.Context, op auth.Op, p *iofficefull.RequestTokenParams, sec *auth.Secrets) (*auth.Token, error) {
 	p.XRedirectUri = f.cfg.RedirectURI
 	p.XClientId = f.cfg.ClientID
 	p.XScope = f.cfg.Scope
@@ -373,7 +374,7 @@ func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
 		if tok == "" {
 			continue
 		}
-		resp, err := f.api.RevokeToken(ctx, &iofficeapi.RevokeTokenParams{XToken: tok})
+		resp, err := f.api.RevokeToken(ctx, &iofficefull.RevokeTokenParams{XToken: tok})
 		if _, _, err = auth.ReadTokenResponse(Vendor, auth.OpRevoke, resp, err, sec); err != nil {
 			return err
 		}

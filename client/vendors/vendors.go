@@ -39,21 +39,21 @@ type Vendor struct {
 	Open func(lookup Lookup, opts ...client.Option) (Client, error)
 }
 
-// All lists the vendors in the order the docs, CLI and tables use.
+// All lists the vendors, sorted by name as specs.Vendors() is.
 var All = []Vendor{
-	{bss.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
-		cfg, err := bss.FromLookup(l)
-		if err != nil {
-			return nil, err
-		}
-		return open(bss.New(cfg, opts...))
-	}},
 	{blueprint.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
 		cfg, err := blueprint.FromLookup(l)
 		if err != nil {
 			return nil, err
 		}
 		return open(blueprint.New(cfg, opts...))
+	}},
+	{bss.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
+		cfg, err := bss.FromLookup(l)
+		if err != nil {
+			return nil, err
+		}
+		return open(bss.New(cfg, opts...))
 	}},
 	{decisiv.Vendor, func(l Lookup, opts ...client.Option) (Client, error) {
 		cfg, err := decisiv.FromLookup(l)

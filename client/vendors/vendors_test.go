@@ -16,8 +16,8 @@ func TestAllMatchesSpecs(t *testing.T) {
 	for _, v := range vendors.All {
 		names = append(names, v.Name)
 	}
-	if !slices.Equal(names, specs.Vendors) {
-		t.Fatalf("vendors %q, specs %q", names, specs.Vendors)
+	if !slices.Equal(names, specs.Vendors()) {
+		t.Fatalf("vendors %q, specs %q", names, specs.Vendors())
 	}
 	if _, ok := vendors.Find("acme"); ok {
 		t.Error("Find found an unknown vendor")

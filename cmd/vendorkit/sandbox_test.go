@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vendorkit/vendorkit/specs"
+
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
@@ -222,7 +224,7 @@ func TestSandboxPortAndFlags(t *testing.T) {
 	var port int
 	redirect := "http://127.0.0.1:9/callback"
 	for range 10 {
-		port = freePorts(t, 5)
+		port = freePorts(t, len(specs.Vendors())+1)
 		c = runSandbox(t, "sandbox", "--port", strconv.Itoa(port),
 			"--token-lifetime", "90s", "--token-lifetime", "Decisiv=5m", "--token-latency", "ioffice=1ms",
 			"--omit-login-state", "--ioffice-redirect-uri", redirect)
@@ -233,14 +235,15 @@ func TestSandboxPortAndFlags(t *testing.T) {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
 	}
+	// The vendors on consecutive ports in sandbox order, then the admin.
 	want := map[string]string{
-		"VENDORKIT_BSS_BASE_URL":         fmt.Sprintf("http://127.0.0.1:%d/bsssmapi", port),
-		"VENDORKIT_BLUEPRINT_BASE_URL":   fmt.Sprintf("http://127.0.0.1:%d", port+1),
-		"VENDORKIT_DECISIV_BASE_URL":     fmt.Sprintf("http://127.0.0.1:%d", port+2),
-		"VENDORKIT_IOFFICE_BASE_URL":     fmt.Sprintf("http://127.0.0.1:%d", port+3),
-		envAdminURL:                      fmt.Sprintf("http://127.0.0.1:%d", port+4),
+		envAdminURL:                      fmt.Sprintf("http://127.0.0.1:%d", port+len(specs.Vendors())),
 		"VENDORKIT_IOFFICE_REDIRECT_URI": redirect,
 	}
+	for i, v := range specs.Vendors() {
+		want["VENDORKIT_"+strings.ToUpper(v)+"_BASE_URL"] = fmt.Sprintf("http://127.0.0.1:%d", port+i)
+	}
+	want["VENDORKIT_BSS_BASE_URL"] += "/bsssmapi"
 	for k, v := range want {
 		if c.env[k] != v {
 			t.Errorf("%s=%q, want %q", k, c.env[k], v)
@@ -293,7 +296,7 @@ func TestSandboxPortInUse(t *testing.T) {
 		{"the admin port", 4, "puts the admin endpoint on"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePorts(t, 5)
+			port := freePorts(t, len(specs.Vendors())+1)
 			busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+tc.taken))
 			if err != nil {
 				t.Skipf("port taken meanwhile: %v", err)
@@ -336,17 +339,18 @@ func TestSandboxCtl(t *testing.T) {
 
 	r = vk(t, "", "sandbox", "ctl", "stats")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if r.code != 0 || len(lines) != 5 || !strings.HasPrefix(lines[0], "VENDOR") {
+	if r.code != 0 || len(lines) != len(specs.Vendors())+1 || !strings.HasPrefix(lines[0], "VENDOR") {
 		t.Fatalf("stats: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for i, want := range []string{
-		`^bss +password=1 +1 +0 +29m59s +0s +- +0$`,
-		`^blueprint +- +0 +0 +`,
-		`^decisiv +client_credentials=1 +0 +0 +never expires +0s +- +0$`,
-		`^ioffice +- +0 +0 +1h0m0s +0s +echoed +0$`,
-	} {
-		if !regexpMatch(want, lines[i+1]) {
-			t.Errorf("stats line %q, want %s", lines[i+1], want)
+	wantLine := map[string]string{
+		"bss":       `^bss +password=1 +1 +0 +29m59s +0s +- +0$`,
+		"blueprint": `^blueprint +- +0 +0 +`,
+		"decisiv":   `^decisiv +client_credentials=1 +0 +0 +never expires +0s +- +0$`,
+		"ioffice":   `^ioffice +- +0 +0 +1h0m0s +0s +echoed +0$`,
+	}
+	for i, v := range specs.Vendors() {
+		if !regexpMatch(wantLine[v], lines[i+1]) {
+			t.Errorf("stats line %q, want %s", lines[i+1], wantLine[v])
 		}
 	}
 
@@ -556,7 +560,7 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 		env    map[string]string
 	)
 	for range 10 {
-		port := freePorts(t, 5)
+		port := freePorts(t, len(specs.Vendors())+1)
 		sb = exec.Command(bin, "sandbox", "--port", strconv.Itoa(port), "--exports-only")
 		sb.Stderr = &errb
 		var err error
@@ -609,7 +613,7 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("token: %d %s", code, tok)
 	}
-	if out, code := vkProc("sandbox", "ctl", "revoke-all"); code != 0 || !strings.Contains(out, "bss, blueprint, decisiv, ioffice") {
+	if out, code := vkProc("sandbox", "ctl", "revoke-all"); code != 0 || !strings.Contains(out, strings.Join(specs.Vendors(), ", ")) {
 		t.Errorf("revoke-all: %d %s", code, out)
 	}
 	req, _ := http.NewRequest("GET", env["VENDORKIT_BSS_BASE_URL"]+"/api/accounts/1", nil)

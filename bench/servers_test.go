@@ -39,14 +39,14 @@ const (
 // bssOptions is the sandbox's BSS account for every row. lifetime 0 keeps
 // the sandbox default.
 func bssOptions(lifetime time.Duration) sandbox.Options {
-	return sandbox.Options{BSS: sandbox.BSSOptions{
+	return sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.BSSOptions{
 		ClientKey:     benchKey,
 		ClientSecret:  benchSecret,
 		Username:      benchUser,
 		Password:      benchPass,
 		APIVersion:    apiVersion,
 		TokenLifetime: lifetime,
-	}}
+	}}}
 }
 
 // servers is the sandbox plus the minimal server serving its bytes.

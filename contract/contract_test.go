@@ -207,7 +207,7 @@ func TestNonDestructive(t *testing.T) {
 func TestBearerRefused(t *testing.T) {
 	const path = "/platform_api/bearer_test"
 	ctx := context.Background()
-	sb := startSandbox(t, sandbox.Options{Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{path}}})
+	sb := startSandbox(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{BearerRefusedPaths: []string{path}}}})
 	v := sb.Vendor("decisiv")
 
 	byField := target(v)

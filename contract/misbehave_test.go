@@ -86,16 +86,24 @@ func TestMisbehavingSandbox(t *testing.T) {
 			{"decisiv", "token", decisivToken, "#/components/schemas/AuthorizationResponse (required: token, type)", `property "token" is missing`},
 			{"decisiv", "resource", decisivToken, "#/components/schemas/AuthorizationResponse", `property "token" is missing`},
 		}},
-		{"iOFFICE expires_in in seconds", sandbox.Misbehaviour{IOfficeExpiresInSeconds: true}, []failureWant{
+		{"iOFFICE expires_in in seconds", sandbox.Misbehaviour{}, []failureWant{
 			{"ioffice", "lifetime", iofficeToken, "expires_in in milliseconds, at least 60000", "expires_in 3600, which as milliseconds is 3.6s: this looks like seconds"},
 		}},
-		{"iOFFICE refresh token not rotated", sandbox.Misbehaviour{IOfficeNoRotation: true}, []failureWant{
+		{"iOFFICE refresh token not rotated", sandbox.Misbehaviour{}, []failureWant{
 			{"ioffice", "refresh-rotation", iofficeToken, "a new refresh token", "the same refresh token back"},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			byVendor := runAll(t, startSandbox(t, sandbox.Options{Misbehave: tc.m}))
+			opts := sandbox.Options{Misbehave: tc.m}
+			// A vendor's own misbehaviours are its options.
+			if v, ok := map[string]sandbox.VendorOptions{
+				"iOFFICE expires_in in seconds":     sandbox.IOfficeOptions{ExpiresInSeconds: true},
+				"iOFFICE refresh token not rotated": sandbox.IOfficeOptions{NoRotation: true},
+			}[tc.name]; ok {
+				opts.Vendors = []sandbox.VendorOptions{v}
+			}
+			byVendor := runAll(t, startSandbox(t, opts))
 			for vendor, results := range byVendor {
 				for _, r := range results {
 					var want *failureWant
@@ -158,7 +166,7 @@ func replaceBody(resp *http.Response, body []byte) {
 // one fails refresh-rotation on the probe of the old one. (The sandbox does
 // not rotate, and a proxy rewrites each refresh answer's refresh_token.)
 func TestOldRefreshTokenStillAccepted(t *testing.T) {
-	sb := startSandbox(t, sandbox.Options{Misbehave: sandbox.Misbehaviour{IOfficeNoRotation: true}})
+	sb := startSandbox(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{NoRotation: true}}})
 	tg := proxy(t, sb.Vendor("ioffice"), func(resp *http.Response) error {
 		if resp.Request.Header.Get("x-grant-type") != "refresh_token" || resp.StatusCode != 200 {
 			return nil

@@ -32,6 +32,9 @@ type BlueprintOptions struct {
 	TokenLifetime time.Duration // default 1209599s (the docs' expires_in)
 }
 
+// Vendor implements VendorOptions.
+func (BlueprintOptions) Vendor() string { return "blueprint" }
+
 func (o BlueprintOptions) withDefaults() BlueprintOptions {
 	def := func(s *string, d string) {
 		if *s == "" {
@@ -59,7 +62,7 @@ type blueprint struct {
 }
 
 func newBlueprint(v *Vendor, opts *Options) vendorParts {
-	b := &blueprint{v: v, o: opts.Blueprint.withDefaults()}
+	b := &blueprint{v: v, o: optionsOf[BlueprintOptions](opts).withDefaults()}
 	b.pages = jsonReply(200, []map[string]string{
 		{"id": "home", "name": "Home"},
 		{"id": "quotes", "name": "Quotes"},

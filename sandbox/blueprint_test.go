@@ -61,7 +61,7 @@ func TestBlueprintLoginAnswersAsTheDocsShow(t *testing.T) {
 // The docs' literal request, with the docs' literal credentials.
 func TestBlueprintDocsCredentialsWhenConfigured(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Blueprint: sandbox.BlueprintOptions{Password: "password"}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.BlueprintOptions{Password: "password"}}})
 	r := e.do("POST", e.v("blueprint").BaseURL+"/account/login", "grant_type=password&username=username&password=password",
 		"Content-Type", blueprintCT)
 	if r.status != 200 {

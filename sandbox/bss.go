@@ -39,6 +39,9 @@ type BSSOptions struct {
 	TokenLifetime time.Duration // default 1799s (the docs' expires_in)
 }
 
+// Vendor implements VendorOptions.
+func (BSSOptions) Vendor() string { return "bss" }
+
 func (o BSSOptions) withDefaults() BSSOptions {
 	def := func(s *string, d string) {
 		if *s == "" {
@@ -71,7 +74,7 @@ type bssAccount struct {
 }
 
 func newBSS(v *Vendor, opts *Options) vendorParts {
-	b := &bss{v: v, o: opts.BSS.withDefaults(), accounts: bssSeed()}
+	b := &bss{v: v, o: optionsOf[BSSOptions](opts).withDefaults(), accounts: bssSeed()}
 	si := bssfull.NewStrictHandlerWithOptions(b,
 		[]bssfull.StrictMiddlewareFunc{withRequest[bssfull.StrictHandlerFunc]},
 		bssfull.StrictHTTPServerOptions{RequestErrorHandlerFunc: v.requestError, ResponseErrorHandlerFunc: v.responseError})

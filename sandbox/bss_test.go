@@ -258,7 +258,7 @@ func TestBSSTokenExpiresOnTheSandboxClock(t *testing.T) {
 
 func TestBSSConfiguredLifetimeAndAPIVersion(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{BSS: sandbox.BSSOptions{TokenLifetime: time.Minute, APIVersion: "3.1"}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.BSSOptions{TokenLifetime: time.Minute, APIVersion: "3.1"}}})
 	r := e.bssTokenResult()
 	if m := r.json(t); m["expires_in"] != float64(60) {
 		t.Errorf("expires_in %v, want 60", m["expires_in"])

@@ -337,7 +337,7 @@ func TestMisbehaveOmitField(t *testing.T) {
 
 func TestMisbehaveIOfficeExpiresInSeconds(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Misbehave: sandbox.Misbehaviour{IOfficeExpiresInSeconds: true}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{ExpiresInSeconds: true}}})
 	if m := e.iofficeExchange("authorization_code", e.iofficeCode()).json(t); m["expires_in"] != float64(3600) {
 		t.Errorf("expires_in %v, want 3600 (seconds, against the docs)", m["expires_in"])
 	}
@@ -346,7 +346,7 @@ func TestMisbehaveIOfficeExpiresInSeconds(t *testing.T) {
 
 func TestMisbehaveIOfficeNoRotation(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Misbehave: sandbox.Misbehaviour{IOfficeNoRotation: true}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{NoRotation: true}}})
 	access, refresh := e.iofficeTokens()
 	for range 2 {
 		r := e.iofficeExchange("refresh_token", refresh)

@@ -36,6 +36,9 @@ type DecisivOptions struct {
 	CompactXML bool
 }
 
+// Vendor implements VendorOptions.
+func (DecisivOptions) Vendor() string { return "decisiv" }
+
 func (o DecisivOptions) withDefaults() DecisivOptions {
 	if o.ConsumerKey == "" {
 		o.ConsumerKey = "5f0c8a7e3b9d4e21a6c4f7b2d18e9a03"
@@ -55,7 +58,7 @@ type decisiv struct {
 }
 
 func newDecisiv(v *Vendor, opts *Options) vendorParts {
-	d := &decisiv{v: v, o: opts.Decisiv.withDefaults(), refused: map[string]bool{}}
+	d := &decisiv{v: v, o: optionsOf[DecisivOptions](opts).withDefaults(), refused: map[string]bool{}}
 	for _, p := range d.o.BearerRefusedPaths {
 		d.refused[p] = true
 	}

@@ -67,7 +67,7 @@ func TestDecisivTokenAnswersTheDocsXML(t *testing.T) {
 
 func TestDecisivCompactXML(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Decisiv: sandbox.DecisivOptions{CompactXML: true}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{CompactXML: true}}})
 	r := e.decisivTokenResult()
 	if r.status != 200 {
 		t.Fatalf("status %d", r.status)
@@ -160,7 +160,7 @@ func TestDecisivBearerTest(t *testing.T) {
 // token, so a brand new token still gets it.
 func TestDecisivRefusedPathAnswers403EvenForAFreshToken(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}}}})
 	tok := e.decisivToken()
 	for _, tk := range []string{tok, "unknown"} {
 		if r := e.decisivTest(tk); r.status != 403 {
@@ -181,7 +181,7 @@ func TestDecisivTokensDoNotExpireByDefault(t *testing.T) {
 
 func TestDecisivOptionalLifetime(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Decisiv: sandbox.DecisivOptions{TokenLifetime: time.Hour}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{TokenLifetime: time.Hour}}})
 	tok := e.decisivToken()
 	e.clock.Advance(time.Hour)
 	if r := e.decisivTest(tok); r.status != 401 {

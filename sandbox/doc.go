@@ -86,6 +86,7 @@
 //
 // Tokens come from v.tokens, the clock from v.now, lifetimes from
 // v.tokenLifetime, token responses from v.tokenReply (which applies
-// Options.Misbehave). A vendor with settings also needs a field in
-// Options; nothing else changes.
+// Options.Misbehave). A vendor with settings declares its own type in its file (AcmeOptions,
+// with a Vendor method naming it: a VendorOptions), read with
+// optionsOf[AcmeOptions]; nothing else changes.
 package sandbox

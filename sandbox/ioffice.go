@@ -30,7 +30,15 @@ type IOfficeOptions struct {
 	AppCode       string        // appCode in the browser redirect, default "ioffice-sandbox"
 	TokenLifetime time.Duration // default 1h (3600000 ms on the wire)
 	CodeTTL       time.Duration // default 5 min, as documented
+	// Misbehaviours, for the contract suite's negative tests:
+	// ExpiresInSeconds sends expires_in in seconds instead of the
+	// documented milliseconds; NoRotation makes a refresh return the same
+	// refresh token and keep accepting it.
+	ExpiresInSeconds, NoRotation bool
 }
+
+// Vendor implements VendorOptions.
+func (IOfficeOptions) Vendor() string { return "ioffice" }
 
 func (o IOfficeOptions) withDefaults() IOfficeOptions {
 	def := func(s *string, d string) {
@@ -60,7 +68,7 @@ type ioffice struct {
 }
 
 func newIOffice(v *Vendor, opts *Options) vendorParts {
-	h := &ioffice{v: v, o: opts.IOffice.withDefaults()}
+	h := &ioffice{v: v, o: optionsOf[IOfficeOptions](opts).withDefaults()}
 	h.user = jsonReply(200, map[string]any{"id": 1, "name": "API User", "email": "apiuser@example.com"}).body
 	si := iofficefull.NewStrictHandlerWithOptions(h,
 		[]iofficefull.StrictMiddlewareFunc{withRequest[iofficefull.StrictHandlerFunc]},
@@ -172,13 +180,13 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficefull.RequestToken
 		if ok && rec.scope != p.XScope {
 			return iofficeErr(http.StatusBadRequest, "invalid_scope", "x-scope must be the scope used to get the code"), nil
 		}
-		if !h.v.misb.IOfficeNoRotation {
+		if !h.o.NoRotation {
 			_, ok = tokens.take(old, refreshToken)
 		}
 		if !ok {
 			return iofficeErr(http.StatusBadRequest, "invalid_grant", "the refresh token is unknown, revoked or already used (each refresh returns a new one)"), nil
 		}
-		if h.v.misb.IOfficeNoRotation {
+		if h.o.NoRotation {
 			return h.issue(p.XScope, old), nil
 		}
 		return h.issue(p.XScope, ""), nil
@@ -187,7 +195,7 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficefull.RequestToken
 }
 
 // issue answers a token request: a new access token and, unless reuse is
-// set (IOfficeNoRotation), a new refresh token.
+// set (IOfficeOptions.NoRotation), a new refresh token.
 func (h *ioffice) issue(scope, reuse string) iofficeReply {
 	life := h.v.tokenLifetime()
 	access := h.v.tokens.issue(accessToken, life, scope)
@@ -196,7 +204,7 @@ func (h *ioffice) issue(scope, reuse string) iofficeReply {
 		refresh = h.v.tokens.issue(refreshToken, 0, scope)
 	}
 	expiresIn := life.Milliseconds() // "expires_in: number; // in milliseconds"
-	if h.v.misb.IOfficeExpiresInSeconds {
+	if h.o.ExpiresInSeconds {
 		expiresIn = int64(life / time.Second)
 	}
 	return iofficeReply(h.v.tokenReply(

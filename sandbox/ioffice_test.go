@@ -286,7 +286,7 @@ func TestIOfficeAuthorizeBrowser(t *testing.T) {
 
 func TestIOfficeAccessTokenExpires(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{IOffice: sandbox.IOfficeOptions{TokenLifetime: 90 * time.Second}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{TokenLifetime: 90 * time.Second}}})
 	r := e.iofficeExchange("authorization_code", e.iofficeCode())
 	m := r.json(t)
 	if m["expires_in"] != float64(90000) {

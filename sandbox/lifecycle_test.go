@@ -105,7 +105,7 @@ func TestEnvHasEachVendorsVariables(t *testing.T) {
 
 func TestOptionsOverrideCredentials(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{BSS: sandbox.BSSOptions{Username: "alice", Password: "s3cret"}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.BSSOptions{Username: "alice", Password: "s3cret"}}})
 	env := e.v("bss").Env()
 	if env["VENDORKIT_BSS_USERNAME"] != "alice" || env["VENDORKIT_BSS_PASSWORD"] != "s3cret" {
 		t.Fatalf("env %v", env)

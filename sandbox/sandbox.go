@@ -31,12 +31,29 @@ type Options struct {
 	// Log, if set, is called once per request served, after the response.
 	// It runs on the request's goroutine, so it must be safe for
 	// concurrent use.
-	Log       func(LogEntry)
-	BSS       BSSOptions
-	Blueprint BlueprintOptions
-	Decisiv   DecisivOptions
-	IOffice   IOfficeOptions
+	Log func(LogEntry)
+	// Vendors holds vendor-specific settings, each in its vendor's own
+	// type (BSSOptions, DecisivOptions…); a vendor without any serves the
+	// docs' example credentials and lifetimes.
+	Vendors   []VendorOptions
 	Misbehave Misbehaviour
+}
+
+// VendorOptions is a vendor's own settings type (declared in its file).
+type VendorOptions interface {
+	// Vendor is the name of the vendor the settings are for.
+	Vendor() string
+}
+
+// optionsOf returns the last T in o.Vendors, or T's zero value.
+func optionsOf[T VendorOptions](o *Options) T {
+	var out T
+	for _, v := range o.Vendors {
+		if t, ok := v.(T); ok {
+			out = t
+		}
+	}
+	return out
 }
 
 // Misbehaviour makes the token endpoints break the docs on purpose, for the
@@ -47,12 +64,6 @@ type Misbehaviour struct {
 	// OmitField drops this field (JSON key, or XML element for Decisiv) from
 	// every successful token response, e.g. "access_token" or "expires_in".
 	OmitField string
-	// IOfficeExpiresInSeconds sends iOFFICE's expires_in in seconds instead
-	// of the documented milliseconds.
-	IOfficeExpiresInSeconds bool
-	// IOfficeNoRotation makes an iOFFICE refresh return the same refresh
-	// token and keep accepting it.
-	IOfficeNoRotation bool
 	// ExtraProperties are added to the top-level object of every
 	// successful JSON response, and ExtraHeaders to every response: a
 	// vendor whose API grew what its docs do not describe, for the

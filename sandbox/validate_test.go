@@ -94,7 +94,7 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 // (which needs the XML body decoder the sandbox registers).
 func TestResponsesMatchTheSpecs(t *testing.T) {
 	t.Parallel()
-	e := start(t, sandbox.Options{Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{"/nowhere"}}})
+	e := start(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{BearerRefusedPaths: []string{"/nowhere"}}}})
 	bss, bp, dec := e.bssToken(), e.blueprintToken(), e.decisivToken()
 	ioTok, _ := e.iofficeTokens()
 	ioEnv := e.v("ioffice").Env()

@@ -51,9 +51,9 @@ func Example() {
 // and no new token is fetched.
 func Example_forbidden() {
 	ctx := context.Background()
-	sb, err := sandbox.Start(ctx, sandbox.Options{
-		Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}},
-	})
+	sb, err := sandbox.Start(ctx, sandbox.Options{Vendors: []sandbox.VendorOptions{
+		sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}},
+	}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 func TestAgainstSandbox(t *testing.T) {
 	for _, compact := range []bool{false, true} {
 		ctx := context.Background()
-		s, err := sandbox.Start(ctx, sandbox.Options{Decisiv: sandbox.DecisivOptions{CompactXML: compact}})
+		s, err := sandbox.Start(ctx, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{CompactXML: compact}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestAgainstSandbox(t *testing.T) {
 
 	// 403 from the sandbox: typed, no re-auth.
 	ctx := context.Background()
-	s, err := sandbox.Start(ctx, sandbox.Options{Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}}})
+	s, err := sandbox.Start(ctx, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func TestContractCommandOnTheSandbox(t *testing.T) {
 // command fails with exit 1 and says why; an unconfigured vendor is one
 // skipped row naming its variables.
 func TestContractCommandLive(t *testing.T) {
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Misbehave: sandbox.Misbehaviour{IOfficeNoRotation: true}})
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{NoRotation: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}

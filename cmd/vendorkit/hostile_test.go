@@ -177,7 +177,7 @@ func TestExitCodesTellTheTruth(t *testing.T) {
 // Decisiv's 403 ("bearer tokens are not supported on this endpoint") is
 // the resource's answer: exit 1 with the status and the body, not 4.
 func TestDecisiv403ExitsHTTP(t *testing.T) {
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Decisiv: sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}}})
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.DecisivOptions{BearerRefusedPaths: []string{"/platform_api/bearer_test"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ are not secrets anywhere else, and the admin token, which is yours alone.`,
 			if port < 0 || port > 65535 {
 				return usagef("--port %d: want 1-65535, or 0 for free ports", port)
 			}
-			opts := sandbox.Options{Addr: host, Port: port, IOffice: sandbox.IOfficeOptions{RedirectURI: redirectURI}, Misbehave: misbehave}
+			opts := sandbox.Options{Addr: host, Port: port, Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirectURI}}, Misbehave: misbehave}
 			if g.verbose {
 				opts.Log = requestLogger(g.stderr)
 			}

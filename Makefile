@@ -8,24 +8,25 @@ export CGO_ENABLED := 1
 all: test
 
 # Regenerate gen/ (public: resource operations) and internal/gen/ (every
-# operation) from specs/ with the oapi-codegen pinned in go.mod.
+# operation) from specs/, and the bring-your-own-spec example, with the
+# oapi-codegen pinned in go.mod.
 generate:
-	$(GO) generate ./specs/
+	$(GO) generate ./specs/ ./examples/...
 
-# Regenerate from the specs on disk and fail if gen/ or internal/gen/
-# differs; both are left exactly as they were found either way.
-GENERATED = gen internal/gen
+# Regenerate from the specs on disk and fail if anything generated
+# differs; it is left exactly as it was found either way.
+GENERATED = gen internal/gen examples/byospec
 check-generated:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for d in $(GENERATED); do mkdir -p "$$tmp/before/$$d"; cp -R "$$d/." "$$tmp/before/$$d"; done; \
 	restore() { for d in $(GENERATED); do rm -rf "$$d"; mkdir -p "$$d"; cp -R "$$tmp/before/$$d/." "$$d"; done; }; \
 	find $(GENERATED) -name '*.gen.go' -delete; \
-	if ! $(GO) generate ./specs/; then restore; exit 1; fi; \
+	if ! $(GO) generate ./specs/ ./examples/...; then restore; exit 1; fi; \
 	for d in $(GENERATED); do \
 		if ! diff -r "$$tmp/before/$$d" "$$d"; then restore; \
 			echo "check-generated: $$d/ does not match specs/; run 'make generate' and commit the result" >&2; exit 1; fi; \
 	done; \
-	echo "check-generated: gen/ and internal/gen/ match specs/"
+	echo "check-generated: $(GENERATED) match their specs"
 
 # Compare each spec, and the Go API of gen/ and client/, with the specs as
 # last released (specs/released/): a breaking change fails unless

@@ -392,7 +392,14 @@ func (s *Source) Stats() Stats {
 	}
 }
 
-// OAuth2 adapts s to golang.org/x/oauth2. Each Token call uses ctx.
+// OAuth2 adapts s to golang.org/x/oauth2, for code that takes an
+// oauth2.TokenSource; each Token call uses ctx. Its limits are
+// x/oauth2's: it sends "Authorization: Bearer" on every request, to any
+// host, and applies neither a vendor's placement (iOFFICE's
+// x-access-token) nor its static headers (BSS's X-Api-Version);
+// oauth2.NewClient keeps its own copy of the token (ReuseTokenSource) and
+// never re-authenticates on a 401. A vendor client's HTTPClient has none
+// of these limits.
 func (s *Source) OAuth2(ctx context.Context) oauth2.TokenSource {
 	return oauth2Source{s: s, ctx: ctx}
 }

@@ -1,22 +1,22 @@
-// Package client is the shared wiring of vendorkit's vendor clients
-// (client/bss, client/blueprint, client/decisiv, client/ioffice).
-//
-// Applications use it for the options every vendor client accepts:
+// Package client is what applications use across vendorkit's vendor
+// clients (client/bss, client/blueprint, client/decisiv, client/ioffice):
+// the options every vendor's New accepts, the Session every vendor Client
+// embeds, and the configuration errors.
 //
 //	c, err := bss.New(cfg,
-//		client.WithHTTPClient(&http.Client{Timeout: 20 * time.Second}),
 //		client.WithLogger(logger),
 //		client.WithRetry(5, 200*time.Millisecond, 10*time.Second),
 //		client.WithTokenStore(store),
 //	)
+//	resp, err := c.GetAccountWithResponse(ctx, 1) // typed, token handled
+//	hc := c.HTTPClient()                          // the same, for your own requests
 //
-// Vendor packages use the rest: a Stack builds, from the options, the
-// token-endpoint *http.Client (no token, 1 MiB response cap), the
-// auth.Source for the vendor's flow and the resource *http.Client (token
-// placement, re-auth statuses, response hook); ReadTokenResponse and
-// JSONToken turn the result of a generated token-endpoint operation into an
-// *auth.Token or a typed *auth.Error with no secret in it; Env and Check read
-// and validate configuration. A new vendor package is a Config, a flow (its
-// token requests made through its generated client) and a New that wires
-// them with a Stack.
+// A vendor Client is its generated ClientWithResponses (the resource
+// operations of gen/<vendor>api) plus a Session: Token, HTTPClient, Do,
+// Source, BaseURL, Scrub and Close. Requests to the vendor's origin carry
+// its token and static headers and are re-authenticated once on a 401;
+// requests anywhere else carry no credential.
+//
+// Tools that choose a vendor at run time (the vendorkit command, the
+// contract suite) find each vendor's Vendor descriptor in client/vendors.
 package client

@@ -377,6 +377,11 @@ func (s *Source) Close() error {
 	return nil
 }
 
+// Flow returns the flow s runs, whose optional capabilities (Refresher,
+// Revoker) tools find by type assertion. Calling it directly bypasses the
+// cache and the Store: for probes and tests, not for getting tokens.
+func (s *Source) Flow() Flow { return s.flow }
+
 // Stats returns the counters.
 func (s *Source) Stats() Stats {
 	return Stats{

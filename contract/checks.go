@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/vendorkit/vendorkit/auth"
-	"github.com/vendorkit/vendorkit/client/decisiv"
+	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/specs"
 )
+
+// Every check works from the vendor's descriptor (client/vendors) and the
+// capabilities of its flow; none knows a vendor by name.
 
 // noClient is the skip of a check that needs the client when there is none.
 func (r *runner) noClient(op string) (Result, bool) {
@@ -36,7 +39,8 @@ func (r *runner) noToken(op string) (Result, bool) {
 // checkToken: the client's Token succeeds with the documented grant, and
 // every token-endpoint exchange it made matches the spec.
 func (r *runner) checkToken(ctx context.Context) Result {
-	op := r.label(r.d.tokenOp)
+	g := r.d.Grant
+	op := r.label(g.TokenOperation)
 	if r.openErr != nil {
 		return failure(op, "client configuration", "a configuration the client accepts", errString(r.openErr))
 	}
@@ -47,21 +51,21 @@ func (r *runner) checkToken(ctx context.Context) Result {
 	exs := r.rec.since(mark)
 	if err == nil {
 		r.token, r.tokenBefore, r.tokenAfter = tok, before, after
-		r.tokenEx = r.lastOK(exs, r.d.tokenOp)
+		r.tokenEx = r.lastOK(exs, g.TokenOperation)
 	}
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
 	}
 	if err != nil {
-		return failure(op, "token request", "an access token from the "+r.d.grantName, errString(err))
+		return failure(op, "token request", "an access token from the "+g.Description, errString(err))
 	}
-	if got := r.okOps(exs, r.d.tokenOps); !slices.Equal(got, r.d.grant) {
-		return failure(op, "documented grant", r.labels(r.d.grant), r.labels(got))
+	if got := r.okOps(exs, r.d.tokenOps); !slices.Equal(got, g.Operations) {
+		return failure(op, "documented grant", r.labels(g.Operations), r.labels(got))
 	}
 	if r.tokenEx == nil {
 		return failure(op, "token response", "a successful response of "+op, "none recorded")
 	}
-	return pass(op, r.d.grantName+"; every token-endpoint response valid")
+	return pass(op, g.Description+"; every token-endpoint response valid")
 }
 
 // labels joins operations' labels: "A then B", or "no token request".
@@ -76,17 +80,20 @@ func (r *runner) labels(ops []string) string {
 	return strings.Join(out, " then ")
 }
 
+// sample makes the descriptor's sample call through c.
+func (r *runner) sample(ctx context.Context, c client.Session) (int, error) {
+	status, _, err := r.d.Sample(ctx, c, r.t.Lookup)
+	return status, err
+}
+
 // checkResource: the typed sample call answers 200 and matches the spec.
 func (r *runner) checkResource(ctx context.Context) Result {
-	op := r.label(r.d.resourceOp)
+	op := r.label(r.d.SampleOperation)
 	if res, ok := r.noClient(op); ok {
 		return res
 	}
-	if r.accountErr != nil {
-		return failure(op, "account id", "an integer in "+EnvBSSAccountID, "a value that is not one")
-	}
 	mark := r.rec.mark()
-	status, err := r.d.sample(ctx, r)
+	status, err := r.sample(ctx, r.c)
 	exs := r.rec.since(mark)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
@@ -95,25 +102,39 @@ func (r *runner) checkResource(ctx context.Context) Result {
 		return failure(op, "typed call", "HTTP 200", errString(err))
 	}
 	if status != http.StatusOK {
-		return failure(op, "typed call", "HTTP 200", statusOf(status, exs))
+		return failure(op, "typed call", "HTTP 200", r.statusOf(status, exs))
 	}
 	return pass(op, "HTTP 200 through the typed client; response valid")
+}
+
+// forge makes the sample call carrying token, placed as the vendor wants,
+// with no token handling: a second client whose only token is token (in a
+// store of its own), that never re-authenticates or retries.
+func (r *runner) forge(ctx context.Context, token string) (int, error) {
+	opts := append(slices.Clone(r.opts),
+		client.WithTokenStore(auth.NewMemoryStore()), client.WithReauthStatuses(), client.WithRetry(0, 0, 0))
+	c, err := r.d.Open(r.t.Lookup, opts...)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if err := c.Source().Put(ctx, &auth.Token{AccessToken: token, TokenType: "Bearer", Expiry: r.now().Add(time.Hour)}); err != nil {
+		return 0, err
+	}
+	return r.sample(ctx, c)
 }
 
 // checkForgedToken: the sample call with a token that was never issued,
 // placed as the vendor wants, with no token handling: 401.
 func (r *runner) checkForgedToken(ctx context.Context) Result {
-	op := r.label(r.d.resourceOp)
+	op := r.label(r.d.SampleOperation)
 	if r.openErr != nil {
 		return skip(op, "skipped: no valid configuration (see the token check)")
-	}
-	if r.accountErr != nil {
-		return failure(op, "account id", "an integer in "+EnvBSSAccountID, "a value that is not one")
 	}
 	forged := forgedToken()
 	r.secrets = append(r.secrets, forged)
 	mark := r.rec.mark()
-	status, err := r.d.forge(ctx, r, forged)
+	status, err := r.forge(ctx, forged)
 	exs := r.rec.since(mark)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return *res
@@ -122,7 +143,7 @@ func (r *runner) checkForgedToken(ctx context.Context) Result {
 		return failure(op, "call with a token that was never issued", "HTTP 401", errString(err))
 	}
 	if status != http.StatusUnauthorized {
-		return failure(op, "call with a token that was never issued", "HTTP 401", statusOf(status, exs))
+		return failure(op, "call with a token that was never issued", "HTTP 401", r.statusOf(status, exs))
 	}
 	return pass(op, "HTTP 401 for a token that was never issued")
 }
@@ -132,18 +153,20 @@ func (r *runner) bearerRefusedPath() string {
 	if r.t.BearerRefusedPath != "" {
 		return r.t.BearerRefusedPath
 	}
-	v, _ := r.t.Lookup(EnvBearerRefusedPath)
+	v, _ := r.t.Lookup(envName(r.d.Name, BearerRefusedPathField))
 	return strings.TrimSpace(v)
 }
 
-// checkBearerRefused (Decisiv): an endpoint that does not take bearer
-// tokens answers 403, which the client reports as ErrBearerNotSupported
-// without fetching a new token or retrying.
+// checkBearerRefused: an endpoint that does not take bearer tokens answers
+// with a status that is not a token problem, which the client reports as
+// the vendor's error (its descriptor's BearerRefused) without fetching a
+// new token or retrying.
 func (r *runner) checkBearerRefused(ctx context.Context) Result {
 	path := r.bearerRefusedPath()
+	variable := envName(r.d.Name, BearerRefusedPathField)
 	if path == "" {
 		return skip("", "skipped: no endpoint refusing bearer-token authentication is configured; set "+
-			EnvBearerRefusedPath+" to its path (HTTP 403 expected) to run this check")
+			variable+" to its path to run this check")
 	}
 	op := "GET " + path + " (not in the spec)"
 	if r.router != nil {
@@ -165,7 +188,7 @@ func (r *runner) checkBearerRefused(ctx context.Context) Result {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	if err != nil {
-		return failure(op, "endpoint path", "a path under the base URL in "+EnvBearerRefusedPath, "a value that does not parse")
+		return failure(op, "endpoint path", "a path under the base URL in "+variable, "a value that does not parse")
 	}
 	mark := r.rec.mark()
 	resp, err := r.c.Do(ctx, req)
@@ -175,29 +198,51 @@ func (r *runner) checkBearerRefused(ctx context.Context) Result {
 		return withClientError(*res, err)
 	}
 	what := "call to an endpoint that refuses bearer-token authentication"
+	want := "an error wrapping " + r.d.BearerRefused.Error()
 	tokenReqs := r.countOps(exs, r.d.tokenOps...)
 	calls := len(exs) - tokenReqs
 	var ae *auth.Error
 	switch {
 	case err == nil:
-		return failure(op, what, "HTTP 403 reported as decisiv.ErrBearerNotSupported", statusOf(resp.StatusCode, exs))
-	case !errors.Is(err, decisiv.ErrBearerNotSupported):
-		return failure(op, what, "HTTP 403 reported as decisiv.ErrBearerNotSupported", errString(err))
-	case !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden:
-		return failure(op, what, "an *auth.Error with status 403", errString(err))
+		return failure(op, what, want, r.statusOf(resp.StatusCode, exs))
+	case !errors.Is(err, r.d.BearerRefused):
+		return failure(op, what, want, errString(err))
+	case !errors.As(err, &ae) || ae.StatusCode < 400:
+		return failure(op, what, "an *auth.Error with the refusing status", errString(err))
 	case tokenReqs > 0:
-		return failure(op, what, "no new token request (a 403 is not a token problem)", fmt.Sprintf("%d token requests", tokenReqs))
+		return failure(op, what, "no new token request (the refusal is not a token problem)", fmt.Sprintf("%d token requests", tokenReqs))
 	case calls != 1:
 		return failure(op, what, "exactly one request (no retry)", fmt.Sprintf("%d requests", calls))
 	}
-	return pass(op, "HTTP 403 → decisiv.ErrBearerNotSupported; no new token request, no retry")
+	return pass(op, fmt.Sprintf("HTTP %d → %s; no new token request, no retry", ae.StatusCode, r.d.BearerRefused.Error()))
 }
 
-// checkRefreshRotation (iOFFICE): a refresh with the suite's own refresh
-// token returns a new refresh token, the old one is refused afterwards,
-// and the refreshed access token works.
+// refreshWith asks the token endpoint, through the vendor's own flow, to
+// redeem refreshToken, and returns the status the endpoint answered (200
+// when it accepted). Tokens a wrongly accepting server issues are the
+// suite's own: they are revoked at cleanup.
+func (r *runner) refreshWith(ctx context.Context, refreshToken string) (int, error) {
+	rf, ok := r.flow().(auth.Refresher)
+	if !ok {
+		return 0, errors.New("the vendor's flow does not refresh")
+	}
+	t, err := rf.Refresh(ctx, &auth.Token{RefreshToken: refreshToken})
+	if err == nil {
+		r.cleanup = append(r.cleanup, t.AccessToken, t.RefreshToken)
+		return http.StatusOK, nil
+	}
+	var ae *auth.Error
+	if errors.As(err, &ae) && ae.StatusCode != 0 {
+		return ae.StatusCode, nil
+	}
+	return 0, err
+}
+
+// checkRefreshRotation (a vendor whose flow refreshes): a refresh with the
+// suite's own refresh token returns a new refresh token, the old one is
+// refused afterwards, and the refreshed access token works.
 func (r *runner) checkRefreshRotation(ctx context.Context) Result {
-	op := r.label("requestToken")
+	op := r.label(r.d.Grant.TokenOperation)
 	if res, ok := r.noToken(op); ok {
 		return res
 	}
@@ -210,39 +255,33 @@ func (r *runner) checkRefreshRotation(ctx context.Context) Result {
 		return failure(op, "token response", "a refresh_token", "none")
 	}
 	// Force a refresh of exactly the suite's own token.
+	before := r.c.Source().Stats()
 	mark := r.rec.mark()
 	r.c.Source().Invalidate(t1.AccessToken)
 	t2, err := r.c.Token(ctx)
 	exs := r.rec.since(mark)
-	var refresh *exchange
-	for _, ex := range exs {
-		if ex.err == nil && r.opOf(ex) == "requestToken" && ex.reqHeader.Get("X-Grant-Type") == "refresh_token" {
-			refresh = ex
-			break
-		}
-	}
+	after := r.c.Source().Stats()
+	refresh := r.lastOK(exs, r.d.Grant.TokenOperation)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
 	}
 	what := "refresh with the suite's own refresh token"
 	switch {
-	case refresh == nil && err != nil:
-		return failure(op, what, "a POST with x-grant-type refresh_token answered HTTP 200", errString(err))
-	case refresh == nil:
-		return failure(op, what, "a POST with x-grant-type refresh_token", "no refresh request (the client logged in again)")
-	case refresh.status != http.StatusOK:
-		return withClientError(failure(op, what, "HTTP 200", statusOf(refresh.status, []*exchange{refresh})), err)
+	case after.Refreshes == before.Refreshes:
+		return failure(op, what, "a refresh request", "none")
+	case after.Fetches != before.Fetches && err == nil:
+		return failure(op, what, "the refresh token accepted", "the client logged in again (the refresh was refused: "+r.statusOf(lastStatus(exs), exs)+")")
 	case err != nil:
 		return failure(op, what, "a refreshed access token", errString(err))
+	case refresh == nil:
+		return failure(op, what, "a successful response of "+op, "none recorded")
 	}
 	rotated := bodyField(refresh.respBody, "refresh_token")
 	switch {
 	case rotated == "":
 		return failure(op, "refresh response", "a new refresh_token", "none")
 	case rotated == old:
-		return failure(op, "refresh-token rotation",
-			`a new refresh token (the docs: a refresh returns "a brand new token and another refresh token")`,
-			"the same refresh token back")
+		return failure(op, "refresh-token rotation", "a new refresh token, the old one retired", "the same refresh token back")
 	}
 	r.cleanup = append(r.cleanup, rotated)
 
@@ -256,9 +295,9 @@ func (r *runner) checkRefreshRotation(ctx context.Context) Result {
 	if t2.AccessToken == t1.AccessToken {
 		return failure(op, "refreshed access token", "a new access token", "the same access token back")
 	}
-	resOp := r.label(r.d.resourceOp)
+	resOp := r.label(r.d.SampleOperation)
 	mark = r.rec.mark()
-	status, err := r.d.sample(ctx, r)
+	status, err := r.sample(ctx, r.c)
 	exs = r.rec.since(mark)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
@@ -267,24 +306,27 @@ func (r *runner) checkRefreshRotation(ctx context.Context) Result {
 		return failure(resOp, "call with the refreshed access token", "HTTP 200", errString(err))
 	}
 	if status != http.StatusOK {
-		return failure(resOp, "call with the refreshed access token", "HTTP 200", statusOf(status, exs))
+		return failure(resOp, "call with the refreshed access token", "HTTP 200", r.statusOf(status, exs))
 	}
 	return pass(op, fmt.Sprintf("the refresh returned a new refresh token; the old one is now refused (HTTP %d); the new access token works", refused))
+}
+
+// lastStatus is the status of the last exchange of exs (0: none).
+func lastStatus(exs []*exchange) int {
+	if len(exs) == 0 {
+		return 0
+	}
+	return exs[len(exs)-1].status
 }
 
 // expectRefreshRefused asks the token endpoint to refresh with rt (the
 // kind of refresh token: "rotated-away", "revoked"; short: "old",
 // "revoked") and expects a refusal. It returns the refusing status, or the
-// failure. Tokens a wrongly accepting server issues are the suite's own:
-// they are revoked at cleanup.
+// failure.
 func (r *runner) expectRefreshRefused(ctx context.Context, op, kind, short, rt string) (int, *Result) {
 	mark := r.rec.mark()
-	status, err := r.iofficeRefresh(ctx, rt)
+	status, err := r.refreshWith(ctx, rt)
 	exs := r.rec.since(mark)
-	if status == http.StatusOK && len(exs) > 0 {
-		last := exs[len(exs)-1]
-		r.cleanup = append(r.cleanup, bodyField(last.respBody, "access_token"), bodyField(last.respBody, "refresh_token"))
-	}
 	if res := r.validateAll(ctx, exs); res != nil {
 		return 0, res
 	}
@@ -296,29 +338,24 @@ func (r *runner) expectRefreshRefused(ctx context.Context, op, kind, short, rt s
 	case status == http.StatusOK:
 		f = failure(op, what, want, "HTTP 200: the "+short+" refresh token still works")
 	case status != http.StatusBadRequest && status != http.StatusUnauthorized:
-		f = failure(op, what, want, statusOf(status, exs))
+		f = failure(op, what, want, r.statusOf(status, exs))
 	default:
 		return status, nil
 	}
 	return 0, &f
 }
 
-// revoker is a client whose flow can revoke (iOFFICE).
-type revoker interface {
-	Revoke(ctx context.Context) error
-}
-
-// checkRevoke (iOFFICE): Revoke succeeds with one x-token POST per token,
-// the revoked access token then gets 401 on the sample resource, and the
-// revoked refresh token is refused by the token endpoint.
+// checkRevoke (a vendor whose flow revokes): Revoke succeeds, the revoked
+// access token then gets 401 on the sample resource, and a revoked refresh
+// token is refused by the token endpoint.
 func (r *runner) checkRevoke(ctx context.Context) Result {
-	op := r.label("revokeToken")
+	revokeOps := slices.DeleteFunc(slices.Clone(r.d.tokenOps), func(op string) bool { return slices.Contains(r.d.Grant.Operations, op) })
+	op := r.labels(revokeOps)
+	if len(revokeOps) == 1 {
+		op = r.label(revokeOps[0])
+	}
 	if res, ok := r.noToken(op); ok {
 		return res
-	}
-	rv, ok := r.c.(revoker)
-	if !ok {
-		return failure(op, "revoke", "a client that can revoke", fmt.Sprintf("%T", r.c))
 	}
 	tok, err := r.c.Token(ctx)
 	if err != nil {
@@ -328,25 +365,19 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 		r.cleanup = append(r.cleanup, tok.RefreshToken)
 	}
 	mark := r.rec.mark()
-	err = rv.Revoke(ctx)
+	err = r.c.Source().Revoke(ctx)
 	exs := r.rec.since(mark)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
 	}
 	if err != nil {
-		return failure(op, "revoke of the suite's own access token", "HTTP 200", errString(err))
+		return failure(op, "revoke of the suite's own tokens", "success", errString(err))
 	}
-	want := 1 // the access token, then the refresh token if there is one
-	if tok.RefreshToken != "" {
-		want = 2
-	}
-	if n := len(r.okOps(exs, []string{"revokeToken"})); n != want {
-		return failure(op, "revoke of the suite's own tokens", fmt.Sprintf("%d successful POSTs with x-token (access, refresh token)", want), fmt.Sprintf("%d", n))
-	}
+	revokes := len(r.okOps(exs, r.d.tokenOps))
 
-	resOp := r.label(r.d.resourceOp)
+	resOp := r.label(r.d.SampleOperation)
 	mark = r.rec.mark()
-	status, err := r.d.forge(ctx, r, tok.AccessToken)
+	status, err := r.forge(ctx, tok.AccessToken)
 	exs = r.rec.since(mark)
 	if res := r.validateAll(ctx, exs); res != nil {
 		return *res
@@ -358,70 +389,72 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	case status == http.StatusOK:
 		return failure(resOp, what, "HTTP 401", "HTTP 200: the revoked token still works")
 	case status != http.StatusUnauthorized:
-		return failure(resOp, what, "HTTP 401", statusOf(status, exs))
+		return failure(resOp, what, "HTTP 401", r.statusOf(status, exs))
 	}
-	if tok.RefreshToken == "" {
-		return pass(op, "revoked with x-token; the revoked access token now gets HTTP 401")
+	if tok.RefreshToken == "" || !r.d.Refreshes {
+		return pass(op, fmt.Sprintf("%d revoke requests; the revoked access token now gets HTTP 401", revokes))
 	}
 
 	// The revoked refresh token must not mint new tokens either.
-	refused, res := r.expectRefreshRefused(ctx, r.label("requestToken"), "revoked", "revoked", tok.RefreshToken)
+	refused, res := r.expectRefreshRefused(ctx, r.label(r.d.Grant.TokenOperation), "revoked", "revoked", tok.RefreshToken)
 	if res != nil {
 		return *res
 	}
-	return pass(op, fmt.Sprintf("revoked access and refresh token with x-token; the access token now gets HTTP 401, the refresh token HTTP %d", refused))
+	return pass(op, fmt.Sprintf("%d revoke requests; the revoked access token now gets HTTP 401, the revoked refresh token HTTP %d", revokes, refused))
 }
 
 // Lifetime bounds.
 const (
 	maxLifetime = 365 * 24 * time.Hour
-	// minIOfficeMillis is the unit heuristic: iOFFICE announces
-	// milliseconds, and access tokens live minutes or more, so a value
-	// under one minute's worth (60000) is taken for seconds.
-	minIOfficeMillis = 60_000
-	// dateSlack is how far Blueprint's .expires − .issued (whole seconds)
-	// and the client's expiry may be from expires_in.
+	// minMillis is the unit heuristic for a vendor announcing
+	// milliseconds: access tokens live minutes or more, so a value under
+	// one minute's worth (60000) is taken for seconds.
+	minMillis = 60_000
+	// dateSlack is how far the response's issued/expires dates (whole
+	// seconds) and the client's expiry may be from expires_in.
 	dateSlack = 2 * time.Second
 )
 
 // checkLifetime: the announced lifetime, from the raw token response, is
 // in the documented unit and range, and the client's expiry agrees.
 func (r *runner) checkLifetime(_ context.Context) Result {
-	op := r.label(r.d.tokenOp)
+	g := r.d.Grant
+	op := r.label(g.TokenOperation)
 	if r.tokenEx == nil {
 		return skip(op, "skipped: no token response to read (see the token check)")
 	}
 	body := r.tokenEx.respBody
-	if r.d.unit == 0 {
+	unit := g.LifetimeUnit
+	if unit == 0 {
 		return pass(op, "no lifetime announced, as documented: the token is kept until a 401")
 	}
-	unitName := map[time.Duration]string{time.Second: "seconds", time.Millisecond: "milliseconds"}[r.d.unit]
+	unitName := map[time.Duration]string{time.Second: "seconds", time.Millisecond: "milliseconds"}[unit]
 	n, ok := bodyInt(body, "expires_in")
 	if !ok {
 		return failure(op, "token lifetime", "expires_in, an integer in "+unitName, "no integer expires_in in the token response")
 	}
-	life := time.Duration(n) * r.d.unit
-	if r.d.unit == time.Millisecond && n < minIOfficeMillis && n > 0 {
+	life := time.Duration(n) * unit
+	if unit == time.Millisecond && n < minMillis && n > 0 {
 		return failure(op, "token lifetime unit",
-			fmt.Sprintf("expires_in in milliseconds, at least %d (one minute)", minIOfficeMillis),
+			fmt.Sprintf("expires_in in milliseconds, at least %d (one minute)", minMillis),
 			fmt.Sprintf("expires_in %d, which as milliseconds is %v: this looks like seconds (heuristic: access tokens live minutes or more, so under %d ms is taken for the wrong unit)",
-				n, life, minIOfficeMillis))
+				n, life, minMillis))
 	}
 	if n <= 0 || life > maxLifetime {
 		return failure(op, "token lifetime",
-			fmt.Sprintf("expires_in in %s within (0, %d] (one year)", unitName, int64(maxLifetime/r.d.unit)),
+			fmt.Sprintf("expires_in in %s within (0, %d] (one year)", unitName, int64(maxLifetime/unit)),
 			fmt.Sprintf("expires_in %d", n))
 	}
-	if r.d.name == "blueprint" {
-		issued, ierr := http.ParseTime(bodyField(body, ".issued"))
-		expires, eerr := http.ParseTime(bodyField(body, ".expires"))
+	if issuedField, expiresField := g.IssuedExpires[0], g.IssuedExpires[1]; issuedField != "" {
+		issued, ierr := http.ParseTime(bodyField(body, issuedField))
+		expires, eerr := http.ParseTime(bodyField(body, expiresField))
 		if ierr != nil || eerr != nil {
-			return failure(op, "token dates", ".issued and .expires as RFC 1123 dates", "missing or unparseable dates")
+			return failure(op, "token dates", issuedField+" and "+expiresField+" as RFC 1123 dates", "missing or unparseable dates")
 		}
 		if d := expires.Sub(issued); d < life-dateSlack || d > life+dateSlack {
 			return failure(op, "token dates",
-				fmt.Sprintf(".expires − .issued = expires_in (%v) ± %v", life, dateSlack),
-				fmt.Sprintf(".expires − .issued = %v", d))
+				fmt.Sprintf("%s − %s = expires_in (%v) ± %v", expiresField, issuedField, life, dateSlack),
+				fmt.Sprintf("%s − %s = %v", expiresField, issuedField, d))
 		}
 	}
 	if exp := r.token.Expiry; !exp.IsZero() {

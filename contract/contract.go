@@ -24,23 +24,12 @@ const (
 	CheckLifetime        = "lifetime"
 )
 
-// Variables the suite reads besides the clients' own VENDORKIT_<VENDOR>_*.
-const (
-	// EnvBearerRefusedPath names a Decisiv endpoint (a path under the base
-	// URL) that refuses bearer-token authentication with 403; used when
-	// Target.BearerRefusedPath is empty. Unset: the check is skipped.
-	EnvBearerRefusedPath = "VENDORKIT_DECISIV_BEARER_REFUSED_PATH"
-	// EnvBSSAccountID is the account the BSS resource check reads
-	// (GET /api/accounts/{id}); default 1, the docs' example.
-	EnvBSSAccountID = "VENDORKIT_BSS_ACCOUNT_ID"
-)
-
 // DefaultTimeout bounds each check when Target.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
 // Target is one vendor deployment to check.
 type Target struct {
-	// Vendor is "bss", "blueprint", "decisiv" or "ioffice".
+	// Vendor is the vendor's name (client/vendors, Vendors()).
 	Vendor string
 	// Lookup reads VENDORKIT_* variables: os.LookupEnv for a live
 	// deployment (nil means that), or a sandbox's Env() map.
@@ -49,9 +38,11 @@ type Target struct {
 	// plain-http live host. A WithHTTPClient's transport and timeout are
 	// kept: the suite records the exchanges on top of that transport.
 	Options []client.Option
-	// BearerRefusedPath is a Decisiv endpoint path that refuses bearer
-	// tokens (403). Empty: EnvBearerRefusedPath is read through Lookup;
-	// if that is unset too, the bearer-refused check is skipped.
+	// BearerRefusedPath is an endpoint path that refuses bearer tokens,
+	// for a vendor that has such endpoints (its descriptor's
+	// BearerRefused). Empty: VENDORKIT_<VENDOR>_BEARER_REFUSED_PATH is read
+	// through Lookup; if that is unset too, the bearer-refused check is
+	// skipped.
 	BearerRefusedPath string
 	// Timeout bounds each check (0: DefaultTimeout).
 	Timeout time.Duration
@@ -111,9 +102,10 @@ func Checks(vendor string) []string {
 
 // Missing returns the VENDORKIT_* variables that are unset or empty and
 // that the suite needs for vendor: with them set, Run checks that
-// deployment. For iOFFICE the headless login's USERNAME and PASSWORD are
-// required (the client alone could do without them, through a browser).
-// lookup nil means os.LookupEnv. An unknown vendor returns nil.
+// deployment. The suite logs in headlessly, so the variables of the
+// primary grant are needed too (iOFFICE's username and password, which
+// the client alone could do without, through a browser). lookup nil means
+// os.LookupEnv. An unknown vendor returns nil.
 func Missing(vendor string, lookup func(string) (string, bool)) []string {
 	d := definition(vendor)
 	if d == nil {
@@ -123,17 +115,13 @@ func Missing(vendor string, lookup func(string) (string, bool)) []string {
 		lookup = os.LookupEnv
 	}
 	var out []string
-	for _, f := range d.required {
-		name := envName(vendor, f)
-		if v, ok := lookup(name); !ok || v == "" {
+	for _, e := range d.Env {
+		name := envName(vendor, e.Field)
+		if v, ok := lookup(name); suiteNeeds(e) && (!ok || v == "") {
 			out = append(out, name)
 		}
 	}
 	return out
-}
-
-func envName(vendor, field string) string {
-	return "VENDORKIT_" + strings.ToUpper(vendor) + "_" + field
 }
 
 // Run checks one vendor deployment and returns one Result per check, in
@@ -160,11 +148,11 @@ func run(ctx context.Context, t Target, withDrift bool) ([]Result, []Drift) {
 	if t.Timeout <= 0 {
 		t.Timeout = DefaultTimeout
 	}
-	if missing := Missing(d.name, t.Lookup); len(missing) > 0 {
-		msg := "not configured: set " + strings.Join(missing, ", ") + " to run the " + d.name + " checks"
+	if missing := Missing(d.Name, t.Lookup); len(missing) > 0 {
+		msg := "not configured: set " + strings.Join(missing, ", ") + " to run the " + d.Name + " checks"
 		out := make([]Result, 0, len(d.checks))
 		for _, c := range d.checks {
-			out = append(out, Result{Vendor: d.name, Check: c, Status: Skip, Operation: "", Message: msg})
+			out = append(out, Result{Vendor: d.Name, Check: c, Status: Skip, Operation: "", Message: msg})
 		}
 		return out, nil
 	}

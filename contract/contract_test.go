@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vendorkit/vendorkit/client/decisiv"
+
 	"go.uber.org/goleak"
 
 	"github.com/vendorkit/vendorkit/client"
@@ -101,7 +103,7 @@ func TestContract(t *testing.T) {
 					t.Errorf("%s: incomplete result %+v", r.Check, r)
 				}
 				if r.Status == contract.Skip {
-					if v.Name != "decisiv" || r.Check != contract.CheckBearerRefused || !strings.Contains(r.Message, contract.EnvBearerRefusedPath) {
+					if v.Name != "decisiv" || r.Check != contract.CheckBearerRefused || !strings.Contains(r.Message, "VENDORKIT_DECISIV_"+contract.BearerRefusedPathField) {
 						t.Errorf("unexpected skip %s: %s", r.Check, r.Message)
 					}
 				}
@@ -213,7 +215,7 @@ func TestBearerRefused(t *testing.T) {
 	byField := target(v)
 	byField.BearerRefusedPath = path
 	env := v.Env()
-	env[contract.EnvBearerRefusedPath] = path
+	env["VENDORKIT_DECISIV_"+contract.BearerRefusedPathField] = path
 	for name, tg := range map[string]contract.Target{"field": byField, "variable": {Vendor: "decisiv", Lookup: mapLookup(env)}} {
 		t.Run(name, func(t *testing.T) {
 			results := contract.Run(ctx, tg)
@@ -236,14 +238,14 @@ func TestBearerRefused(t *testing.T) {
 		tg := target(plain.Vendor("decisiv"))
 		tg.BearerRefusedPath = path
 		r := find(t, contract.Run(ctx, tg), contract.CheckBearerRefused)
-		wantFailure(t, r, "GET /platform_api/bearer_test (bearerTest)", "HTTP 403 reported as decisiv.ErrBearerNotSupported", "HTTP 200")
+		wantFailure(t, r, "GET /platform_api/bearer_test (bearerTest)", "an error wrapping "+decisiv.ErrBearerNotSupported.Error(), "HTTP 200")
 	})
 	t.Run("not in the spec", func(t *testing.T) {
 		tg := target(v)
 		tg.BearerRefusedPath = "/platform_api/cases"
 		r := find(t, contract.Run(ctx, tg), contract.CheckBearerRefused)
 		// The sandbox routes by the spec: an unknown path is 404.
-		wantFailure(t, r, "GET /platform_api/cases (not in the spec)", "HTTP 403 reported as decisiv.ErrBearerNotSupported", "HTTP 404")
+		wantFailure(t, r, "GET /platform_api/cases (not in the spec)", "an error wrapping "+decisiv.ErrBearerNotSupported.Error(), "HTTP 404")
 	})
 }
 

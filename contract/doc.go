@@ -10,36 +10,42 @@
 //
 // # What it checks
 //
-// Per vendor, in this order (Checks lists them; the names are stable):
+// Per vendor, in this order (Checks lists them; the names are stable).
+// Everything a check needs comes from the vendor's descriptor
+// (client/vendors): its grant, sample call and capabilities; checks are
+// chosen by capability, never by vendor name.
 //
-//   - token: the client's Token succeeds with the documented grant (BSS and
-//     Blueprint password, Decisiv client credentials, iOFFICE the headless
-//     authorization code), the successful token requests are exactly the
-//     documented ones, and every token-endpoint request and response is
-//     valid per the spec.
-//   - resource: the documented sample resource through the typed client
-//     (BSS GetAccount, Blueprint ListPages, Decisiv BearerTest, iOFFICE
-//     GetCurrentUser) answers 200, valid per the spec.
+//   - token: the client's Token succeeds with the documented grant
+//     (Grant.Operations: BSS and Blueprint a password grant, Decisiv
+//     client credentials, iOFFICE the headless authorization code), the
+//     successful token requests are exactly those, and every
+//     token-endpoint request and response is valid per the spec.
+//   - resource: the descriptor's sample call through the typed client
+//     answers 200, valid per the spec.
 //   - forged-token: the same call with a random token that was never
-//     issued, placed as the vendor wants, without any token handling (no
-//     re-authentication): 401.
-//   - bearer-refused (Decisiv): a call through the client to an endpoint
-//     that refuses bearer-token authentication answers 403, reported as
-//     decisiv.ErrBearerNotSupported, with no new token request and no
-//     retry. It needs such an endpoint: Target.BearerRefusedPath or
-//     VENDORKIT_DECISIV_BEARER_REFUSED_PATH; without one it is skipped.
-//   - refresh-rotation (iOFFICE): a refresh with the suite's own refresh
-//     token (forced through the client's Source: Invalidate, then Token)
-//     returns a new refresh token, the old one is refused afterwards (400
-//     or 401), and the new access token works.
-//   - revoke (iOFFICE): Revoke succeeds, and the revoked access token then
-//     gets 401 on the sample resource.
+//     issued, placed as the vendor wants, through a second client that
+//     never re-authenticates or retries: 401.
+//   - bearer-refused (a vendor with BearerRefused, as Decisiv): a call
+//     through the client to an endpoint that refuses bearer-token
+//     authentication fails with the vendor's error and the refusing
+//     status, with no new token request and no retry. It needs such an
+//     endpoint: Target.BearerRefusedPath or
+//     VENDORKIT_<VENDOR>_BEARER_REFUSED_PATH; without one it is skipped.
+//   - refresh-rotation (a vendor whose flow refreshes, as iOFFICE): a
+//     refresh with the suite's own refresh token (forced through the
+//     client's Source: Invalidate, then Token) returns a new refresh
+//     token, the old one is refused afterwards (400 or 401, asked through
+//     the vendor's own flow), and the new access token works.
+//   - revoke (a vendor whose flow revokes, as iOFFICE): Revoke succeeds,
+//     the revoked access token then gets 401 on the sample resource, and
+//     a revoked refresh token is refused.
 //   - lifetime: from the raw token response, expires_in is in the
-//     documented unit and range: BSS and Blueprint seconds in (0, 1 year],
-//     Blueprint's .expires − .issued equal to it ± 2 s, iOFFICE
-//     milliseconds (a value under 60000, one minute, is taken for seconds:
-//     access tokens live minutes or more), and the client's expiry agrees
-//     with it. Decisiv announces no lifetime: a pass with a note.
+//     documented unit (Grant.LifetimeUnit) and range (0, 1 year]; dates
+//     the response carries (Grant.IssuedExpires: Blueprint's .issued and
+//     .expires) differ by it ± 2 s; a value in milliseconds under 60000
+//     (one minute) is taken for seconds (access tokens live minutes or
+//     more); and the client's expiry agrees. A vendor that announces no
+//     lifetime (Decisiv) passes with a note.
 //
 // Every exchange the clients make is recorded below their auth stack (the
 // recorder is the base transport passed with client.WithHTTPClient, so the

@@ -96,7 +96,7 @@ func (r *runner) drift() []Drift {
 	for _, ex := range exs {
 		secrets = append(secrets, exchangeSecrets(ex)...)
 	}
-	c := &driftCollector{vendor: r.d.name, byKey: map[string]*Drift{}}
+	c := &driftCollector{vendor: r.d.Name, byKey: map[string]*Drift{}}
 	for _, ex := range exs {
 		c.exchange(r.router, ex)
 	}

@@ -27,17 +27,14 @@ type runner struct {
 	router *specs.Router
 	rec    *recorder
 	own    *http.Transport // our default base transport, closed at the end
-	plain  *http.Client    // the recorder without token handling: forged and probe calls
+	opts   []client.Option // the client's options, on the recorder
 	base   string          // normalized base URL
-	c      vendorClient
+	c      client.Session
 	// openErr is why there is no client (configuration).
 	openErr error
 	now     func() time.Time
 	secrets []string
 	results []Result
-
-	accountID  int64
-	accountErr error
 
 	// From the token check.
 	token       *auth.Token
@@ -45,25 +42,21 @@ type runner struct {
 	tokenAfter  time.Time
 	tokenEx     *exchange // the 2xx response of d.tokenOp that gave token
 
-	// cleanup are tokens the suite obtained and revokes before it ends
-	// (iOFFICE refresh tokens), best effort.
+	// cleanup are tokens the suite obtained (refresh tokens it made the
+	// server issue) and revokes before it ends, best effort, when the
+	// vendor can revoke.
 	cleanup []string
 }
 
 func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
-	r := &runner{ctx: ctx, t: t, d: d, now: time.Now, accountID: 1}
+	r := &runner{ctx: ctx, t: t, d: d, now: time.Now}
 	o := client.Collect(t.Options...)
 	if o.Clock != nil {
 		r.now = o.Clock.Now
 	}
-	for _, f := range d.secretFields {
-		if v, ok := t.Lookup(envName(d.name, f)); ok && v != "" {
+	for _, e := range d.Env {
+		if v, ok := t.Lookup(envName(d.Name, e.Field)); ok && v != "" && e.Secret {
 			r.secrets = append(r.secrets, v, url.QueryEscape(v))
-		}
-	}
-	if d.name == "bss" {
-		if v, ok := t.Lookup(EnvBSSAccountID); ok && v != "" {
-			r.accountID, r.accountErr = strconv.ParseInt(v, 10, 64)
 		}
 	}
 
@@ -81,23 +74,17 @@ func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
 		base = r.own
 	}
 	r.rec = &recorder{base: base}
-	r.plain = &http.Client{
-		Transport: r.rec,
-		Timeout:   timeout,
-		// A forged or revoked token must not follow a redirect anywhere.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 
 	// The router needs only the path prefix, so failures can name spec
 	// operations even when the client refuses the configuration.
-	rawBase, _ := t.Lookup(envName(d.name, "BASE_URL"))
+	rawBase, _ := t.Lookup(envName(d.Name, "BASE_URL"))
 	prefix, _ := specs.PathPrefix(strings.TrimSpace(rawBase))
 	var router *specs.Router
 	var err error
 	if t.Spec != nil {
-		router, err = specs.NewRouterFromData(d.name, prefix, t.Spec)
+		router, err = specs.NewRouterFromData(d.Name, prefix, t.Spec)
 	} else {
-		router, err = specs.NewRouter(d.name, prefix)
+		router, err = specs.NewRouter(d.Name, prefix)
 	}
 	if err != nil {
 		r.openErr = err
@@ -105,8 +92,8 @@ func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
 	}
 	r.router = router
 	specs.RegisterBodyDecoders()
-	opts := append(slices.Clone(t.Options), client.WithHTTPClient(&http.Client{Transport: r.rec, Timeout: timeout}))
-	r.c, r.openErr = d.open(t.Lookup, opts...)
+	r.opts = append(slices.Clone(t.Options), client.WithHTTPClient(&http.Client{Transport: r.rec, Timeout: timeout}))
+	r.c, r.openErr = d.Open(t.Lookup, r.opts...)
 	if r.openErr == nil {
 		r.base = r.c.BaseURL()
 	}
@@ -154,7 +141,7 @@ func (r *runner) run(name string) {
 			res = failure("", "check", "a known check", name)
 		}
 	}()
-	res.Vendor, res.Check, res.Duration = r.d.name, name, time.Since(start)
+	res.Vendor, res.Check, res.Duration = r.d.Name, name, time.Since(start)
 	r.results = append(r.results, res)
 }
 
@@ -163,10 +150,10 @@ func (r *runner) run(name string) {
 func (r *runner) close() {
 	slices.Sort(r.cleanup)
 	r.cleanup = slices.DeleteFunc(slices.Compact(r.cleanup), func(s string) bool { return s == "" })
-	if len(r.cleanup) > 0 {
+	if rv, ok := r.flow().(auth.Revoker); ok && len(r.cleanup) > 0 {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
 		for _, tok := range r.cleanup {
-			r.iofficeRevoke(ctx, tok) // best effort: an unknown token is fine
+			_ = rv.Revoke(ctx, &auth.Token{AccessToken: tok}) // an unknown token is fine
 		}
 		cancel()
 	}
@@ -176,6 +163,16 @@ func (r *runner) close() {
 	if r.own != nil {
 		r.own.CloseIdleConnections()
 	}
+}
+
+// flow is the client's flow (nil without a client), whose capabilities the
+// probes use: its requests are the vendor's own, made by its generated
+// token operations, and go through the recorder.
+func (r *runner) flow() auth.Flow {
+	if r.c == nil {
+		return nil
+	}
+	return r.c.Source().Flow()
 }
 
 // finish scrubs every result with every secret the suite has seen.
@@ -278,24 +275,29 @@ func (r *runner) lastOK(exs []*exchange, op string) *exchange {
 
 // statusOf describes what came back for the last exchange of exs: "HTTP
 // 401 (body excerpt)".
-func statusOf(status int, exs []*exchange) string {
+func (r *runner) statusOf(status int, exs []*exchange) string {
 	s := fmt.Sprintf("HTTP %d", status)
 	if len(exs) > 0 {
 		if ex := exs[len(exs)-1]; ex.status == status && len(ex.respBody) > 0 {
-			s += " " + strconv.Quote(excerpt(ex.respBody))
+			s += " " + strconv.Quote(r.excerpt(ex.respBody))
 		}
 	}
 	return s
 }
 
-// excerpt is the start of a body on one line, scrubbed.
-func excerpt(b []byte) string {
-	s := string(b)
-	if len(s) > 4096 {
-		s = s[:4096]
+// excerpt is the start of a body on one line, scrubbed of every secret
+// the suite knows so far (and the well-known shapes) before it is cut, so
+// that no secret is cut in half.
+func (r *runner) excerpt(b []byte) string {
+	if len(b) > 8<<10 {
+		b = b[:8<<10] // far past the excerpt: a secret cut here is not shown
 	}
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "?")), " ")
-	s = auth.Scrub(s)
+	known := slices.Clone(r.secrets)
+	for _, ex := range r.rec.all() {
+		known = append(known, exchangeSecrets(ex)...)
+	}
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	s = auth.NewSecrets(known...).Scrub(s)
 	if len(s) > 160 {
 		s = strings.ToValidUTF8(s[:160], "") + "…"
 	}

@@ -28,6 +28,7 @@ package blueprint
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -172,4 +173,43 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 		}
 	}
 	return tok, nil
+}
+
+// Descriptor describes this package to tools that choose the vendor at run
+// time (client/vendors): the vendorkit command, its demo, the contract
+// suite.
+func Descriptor() client.Vendor {
+	return client.Vendor{
+		Name: Vendor,
+		Env: []client.EnvVar{
+			{Field: "BASE_URL", Required: true, Doc: "everything before /account/login, e.g. https://ofd-api.blueprintcpq.net"},
+			{Field: "USERNAME", Required: true, Doc: "the user"},
+			{Field: "PASSWORD", Required: true, Secret: true, Doc: "the user's password"},
+		},
+		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
+			cfg, err := FromLookup(lookup)
+			if err != nil {
+				return nil, err
+			}
+			return kit.Open(New(cfg, opts...))
+		},
+		Grant: client.Grant{
+			Description:    "password grant at /account/login, no client authentication",
+			Operations:     []string{"login"},
+			TokenOperation: "login",
+			LifetimeUnit:   time.Second,
+			IssuedExpires:  [2]string{".issued", ".expires"},
+		},
+		SampleOperation: "listPages",
+		Sample: func(ctx context.Context, s client.Session, _ func(string) (string, bool)) (int, string, error) {
+			resp, err := s.(*Client).ListPagesWithResponse(ctx)
+			if err != nil {
+				return 0, "", err
+			}
+			if resp.JSON200 == nil {
+				return resp.StatusCode(), "", nil
+			}
+			return resp.StatusCode(), fmt.Sprintf("GET /pages → %d pages", len(*resp.JSON200)), nil
+		},
+	}
 }

@@ -36,8 +36,10 @@ package bss
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,4 +158,58 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 		return nil, err
 	}
 	return kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, f.t.Now(), time.Second, f.t.Log, f.t.Secrets)
+}
+
+// Descriptor describes this package to tools that choose the vendor at run
+// time (client/vendors): the vendorkit command, its demo, the contract
+// suite.
+func Descriptor() client.Vendor {
+	return client.Vendor{
+		Name: Vendor,
+		Env: []client.EnvVar{
+			{Field: "BASE_URL", Required: true, Doc: "everything before /oauth/token and /api/…, e.g. https://my.interworkscloud.com/bsssmapi"},
+			{Field: "CLIENT_KEY", Required: true, Secret: true, Doc: "the OAuth 2.0 client key (Setup → System Options → API Credentials)"},
+			{Field: "CLIENT_SECRET", Required: true, Secret: true, Doc: "the OAuth 2.0 client secret"},
+			{Field: "USERNAME", Required: true, Doc: "the application user"},
+			{Field: "PASSWORD", Required: true, Secret: true, Doc: "the application user's password"},
+			{Field: "API_VERSION", Doc: "X-Api-Version of every resource call (default latest)"},
+			{Field: "ACCOUNT_ID", Doc: "the account the sample call reads (default 1)"},
+		},
+		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
+			cfg, err := FromLookup(lookup)
+			if err != nil {
+				return nil, err
+			}
+			return kit.Open(New(cfg, opts...))
+		},
+		Grant: client.Grant{
+			Description:    "password grant, client key and secret as HTTP Basic",
+			Operations:     []string{"requestToken"},
+			TokenOperation: "requestToken",
+			LifetimeUnit:   time.Second,
+		},
+		SampleOperation: "getAccount",
+		Sample: func(ctx context.Context, s client.Session, lookup func(string) (string, bool)) (int, string, error) {
+			id := int64(1)
+			if v := kit.NewEnv(Vendor, lookup).Get("ACCOUNT_ID"); v != "" {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return 0, "", fmt.Errorf("%w: VENDORKIT_BSS_ACCOUNT_ID is not an integer", client.ErrInvalidConfig)
+				}
+				id = n
+			}
+			resp, err := s.(*Client).GetAccountWithResponse(ctx, id)
+			if err != nil || resp.JSON200 == nil {
+				return statusOf(resp), "", err
+			}
+			return resp.StatusCode(), fmt.Sprintf("GET /api/accounts/%d → account %d", id, resp.JSON200.Id), nil
+		},
+	}
+}
+
+func statusOf(resp *bssapi.GetAccountResponse) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode()
 }

@@ -165,3 +165,39 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 func malformed(status int, why string) error {
 	return &auth.Error{Vendor: Vendor, Op: auth.OpToken, StatusCode: status, Err: fmt.Errorf("%w: %s", auth.ErrMalformedResponse, why)}
 }
+
+// Descriptor describes this package to tools that choose the vendor at run
+// time (client/vendors): the vendorkit command, its demo, the contract
+// suite.
+func Descriptor() client.Vendor {
+	return client.Vendor{
+		Name: Vendor,
+		Env: []client.EnvVar{
+			{Field: "BASE_URL", Required: true, Doc: "everything before /platform_api/…, e.g. https://api.staging.decisiv.net"},
+			{Field: "CONSUMER_KEY", Required: true, Secret: true, Doc: "the profile's consumer key (Case app, profile configuration)"},
+			{Field: "CONSUMER_SECRET", Required: true, Secret: true, Doc: "the profile's consumer secret"},
+			{Field: "BEARER_REFUSED_PATH", Doc: "an endpoint that refuses bearer tokens (403), for the contract suite"},
+		},
+		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
+			cfg, err := FromLookup(lookup)
+			if err != nil {
+				return nil, err
+			}
+			return kit.Open(New(cfg, opts...))
+		},
+		Grant: client.Grant{
+			Description:    "client credentials grant, consumer key and secret as HTTP Basic, XML answer",
+			Operations:     []string{"requestToken"},
+			TokenOperation: "requestToken",
+		},
+		SampleOperation: "bearerTest",
+		Sample: func(ctx context.Context, s client.Session, _ func(string) (string, bool)) (int, string, error) {
+			resp, err := s.(*Client).BearerTestWithResponse(ctx)
+			if err != nil {
+				return 0, "", err
+			}
+			return resp.StatusCode(), "GET /platform_api/bearer_test → accepted", nil
+		},
+		BearerRefused: ErrBearerNotSupported,
+	}
+}

@@ -381,3 +381,46 @@ func (f *flow) Revoke(ctx context.Context, t *auth.Token) error {
 	}
 	return nil
 }
+
+// Descriptor describes this package to tools that choose the vendor at run
+// time (client/vendors): the vendorkit command, its demo, the contract
+// suite.
+func Descriptor() client.Vendor {
+	return client.Vendor{
+		Name: Vendor,
+		Env: []client.EnvVar{
+			{Field: "BASE_URL", Required: true, Doc: "the site, everything before /login.html and /external/api/…"},
+			{Field: "CLIENT_ID", Required: true, Doc: "the client id iOFFICE issued"},
+			{Field: "REDIRECT_URI", Required: true, Doc: "the application's registered redirect URI"},
+			{Field: "SCOPE", Required: true, Doc: "sent on every token request (e.g. email)"},
+			{Field: "USERNAME", Grant: true, Doc: "for the headless login (empty: browser login only)"},
+			{Field: "PASSWORD", Grant: true, Secret: true, Doc: "for the headless login"},
+		},
+		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
+			cfg, err := FromLookup(lookup)
+			if err != nil {
+				return nil, err
+			}
+			return kit.Open(New(cfg, opts...))
+		},
+		Grant: client.Grant{
+			Description:    "headless authorization-code flow, a code from /oauth2/auth exchanged at /oauth2/token",
+			Operations:     []string{"requestAuthCode", "requestToken"},
+			TokenOperation: "requestToken",
+			LifetimeUnit:   time.Millisecond,
+		},
+		Refreshes:       true,
+		Revokes:         true,
+		SampleOperation: "getCurrentUser",
+		Sample: func(ctx context.Context, s client.Session, _ func(string) (string, bool)) (int, string, error) {
+			resp, err := s.(*Client).GetCurrentUserWithResponse(ctx)
+			if err != nil {
+				return 0, "", err
+			}
+			if resp.JSON200 == nil {
+				return resp.StatusCode(), "", nil
+			}
+			return resp.StatusCode(), fmt.Sprintf("GET /external/api/rest/v2/users/me → user %d", resp.JSON200.Id), nil
+		},
+	}
+}

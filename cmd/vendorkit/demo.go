@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"text/tabwriter"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
+	"github.com/vendorkit/vendorkit/client/vendors"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
@@ -69,8 +69,9 @@ func (c *demoClock) Advance(d time.Duration) {
 // demoRun is one vendor's run: its client, its sandbox server and the table.
 type demoRun struct {
 	ctx    context.Context
-	entry  vendorEntry
+	v      client.Vendor
 	c      vendorClient
+	lookup lookupFunc
 	sv     *sandbox.Vendor
 	clock  *demoClock
 	table  *tabwriter.Writer
@@ -108,12 +109,12 @@ func (r *demoRun) step(name string, wantTokenReqs int, fn func() (string, error)
 	if status != "ok" {
 		r.failed = true
 	}
-	fmt.Fprintf(r.table, "%s\t%s\t%s\t%d\t%s\t%s\n", r.entry.name, name, status, after, took.Round(100*time.Microsecond), result)
+	fmt.Fprintf(r.table, "%s\t%s\t%s\t%d\t%s\t%s\n", r.v.Name, name, status, after, took.Round(100*time.Microsecond), result)
 }
 
 // call makes the typed sample call and requires a 200.
 func (r *demoRun) call() (string, error) {
-	status, summary, err := r.entry.sample(r.ctx, r.c)
+	status, summary, err := r.v.Sample(r.ctx, r.c, r.lookup)
 	if err != nil {
 		return "", err
 	}
@@ -136,16 +137,16 @@ func runDemo(ctx context.Context, g *globals) error {
 	table := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "VENDOR\tSTEP\tRESULT\tTOKEN REQS\tTIME\tWHAT HAPPENED")
 	failed := false
-	for _, e := range vendorTable {
-		sv := sb.Vendor(e.name)
+	for _, v := range vendors.All() {
+		sv := sb.Vendor(v.Name)
 		env := sv.Env()
-		lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		lookup := func(k string) (string, bool) { s, ok := env[k]; return s, ok }
 		opts := append(g.clientOptions(), client.WithClock(clock))
-		c, err := e.open(lookup, opts...)
+		c, err := v.Open(lookup, opts...)
 		if err != nil {
-			return fmt.Errorf("%s: %w", e.name, err)
+			return fmt.Errorf("%s: %w", v.Name, err)
 		}
-		r := &demoRun{ctx: ctx, entry: e, c: c, sv: sv, clock: clock, table: table}
+		r := &demoRun{ctx: ctx, v: v, c: c, lookup: lookup, sv: sv, clock: clock, table: table}
 		r.run()
 		c.Close()
 		failed = failed || r.failed
@@ -165,12 +166,9 @@ func runDemo(ctx context.Context, g *globals) error {
 
 // run is one vendor's life.
 func (r *demoRun) run() {
-	// iOFFICE's first token is two requests: a code from /oauth2/auth, then
-	// the exchange at /oauth2/token.
-	login := 1
-	if r.entry.name == "ioffice" {
-		login = 2
-	}
+	// A login is the grant's token requests (iOFFICE's are two: a code
+	// from /oauth2/auth, then the exchange at /oauth2/token).
+	login := len(r.v.Grant.Operations)
 	var first *auth.Token
 	r.step("token", login, func() (string, error) {
 		t, err := r.c.Token(r.ctx)
@@ -239,28 +237,34 @@ func (r *demoRun) run() {
 		return "server revoked all tokens; " + how + "; then " + s, nil
 	})
 
-	if rv, ok := r.c.(revoker); ok {
-		// The probe that the revoked refresh token is refused is one more
-		// (refused) token request.
-		r.step("revoke", login+1, func() (string, error) {
+	if r.v.Revokes {
+		// With a refresh token, the probe that the revoked one is refused
+		// is one more (refused) token request.
+		probe := 0
+		if r.v.Refreshes {
+			probe = 1
+		}
+		r.step("revoke", login+probe, func() (string, error) {
 			before, err := r.c.Token(r.ctx)
 			if err != nil {
 				return "", err
 			}
 			revokes := r.sv.Stats().TokenRequests["revoke"]
-			if err := rv.Revoke(r.ctx); err != nil {
+			if err := r.c.Source().Revoke(r.ctx); err != nil {
 				return "", err
 			}
-			if n := r.sv.Stats().TokenRequests["revoke"] - revokes; n != 2 {
-				return "", fmt.Errorf("the server saw %d revoke requests, want 2 (access and refresh token)", n)
-			}
-			if err := r.oldRefreshTokenRejected(before.RefreshToken); err != nil {
-				return "", fmt.Errorf("after revoke: %w", err)
+			n := r.sv.Stats().TokenRequests["revoke"] - revokes
+			what := fmt.Sprintf("%d revoke requests", n)
+			if probe > 0 && before.RefreshToken != "" {
+				if err := r.oldRefreshTokenRejected(before.RefreshToken); err != nil {
+					return "", fmt.Errorf("after revoke: %w", err)
+				}
+				what += " (access and refresh token; the refresh token is now refused)"
 			}
 			if _, err := r.call(); err != nil {
 				return "", err
 			}
-			return "access and refresh token revoked with x-token (the refresh token is now refused); the next call logged in again", nil
+			return what + "; the next call logged in again", nil
 		})
 	}
 }
@@ -315,29 +319,21 @@ func (r *demoRun) waitForNewToken(old *auth.Token, limit time.Duration) (*auth.T
 	return nil, fmt.Errorf("no background refresh within %v", limit)
 }
 
-// oldRefreshTokenRejected asks the sandbox's iOFFICE token endpoint to
-// refresh with a rotated-away refresh token and expects a refusal. A plain
-// request: this probes the server, it is not how the client gets tokens.
+// oldRefreshTokenRejected asks the token endpoint, through the vendor's
+// own flow (its generated token operation), to redeem a rotated-away or
+// revoked refresh token, and expects a refusal: a probe of the server, not
+// how the client gets tokens (the cache is bypassed).
 func (r *demoRun) oldRefreshTokenRejected(old string) error {
-	env := r.sv.Env()
-	req, err := http.NewRequestWithContext(r.ctx, http.MethodPost, r.sv.BaseURL+"/external/api/oauth2/token", nil)
-	if err != nil {
-		return err
+	rf, ok := r.c.Source().Flow().(auth.Refresher)
+	if !ok {
+		return errors.New("the vendor's flow does not refresh")
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-grant-type", "refresh_token")
-	req.Header.Set("x-redirect-uri", env["VENDORKIT_IOFFICE_REDIRECT_URI"])
-	req.Header.Set("x-client-id", env["VENDORKIT_IOFFICE_CLIENT_ID"])
-	req.Header.Set("x-scope", env["VENDORKIT_IOFFICE_SCOPE"])
-	req.Header.Set("x-refresh-token", old)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode < 400 {
-		return fmt.Errorf("the old refresh token was accepted (HTTP %d)", resp.StatusCode)
+	_, err := rf.Refresh(r.ctx, &auth.Token{RefreshToken: old})
+	switch {
+	case err == nil:
+		return errors.New("the old refresh token was accepted")
+	case !errors.Is(err, auth.ErrInvalidGrant):
+		return fmt.Errorf("the old refresh token: want invalid_grant, got %w", err)
 	}
 	return nil
 }

@@ -20,13 +20,13 @@ import (
 
 // openVendor builds the named vendor's client from the environment, with
 // --base-url standing in for VENDORKIT_<VENDOR>_BASE_URL.
-func (g *globals) openVendor(name, baseURL string) (vendorEntry, vendorClient, lookupFunc, error) {
+func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient, lookupFunc, error) {
 	v, err := findVendor(name)
 	if err != nil {
 		return v, nil, nil, err
 	}
-	lookup := envWithBaseURL(v.name, baseURL)
-	c, err := v.open(lookup, g.clientOptions()...)
+	lookup := envWithBaseURL(v.Name, baseURL)
+	c, err := v.Open(lookup, g.clientOptions()...)
 	if err != nil {
 		// Missing variables and invalid configuration are the caller's to fix.
 		return v, nil, nil, usageError{err}

@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vendorkit/vendorkit/client/vendors"
 )
-
-// revoker is a vendor client whose flow can revoke tokens (iOFFICE).
-type revoker interface {
-	Revoke(ctx context.Context) error
-}
 
 func newRevokeCommand(g *globals) *cobra.Command {
 	var vendor, baseURL string
@@ -31,20 +28,19 @@ tokens behind. Vendors without a revoke endpoint are a usage error.`,
 				return err
 			}
 			defer c.Close()
-			r, ok := c.(revoker)
-			if !ok {
-				return usagef("%s documents no revoke endpoint; revoke works with: ioffice", v.name)
+			if !v.Revokes {
+				return usagef("%s documents no revoke endpoint; revoke works with: %s", v.Name, strings.Join(revokers(), ", "))
 			}
 			err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
 				if _, err := c.Token(ctx); err != nil {
 					return err
 				}
-				return r.Revoke(ctx)
+				return c.Source().Revoke(ctx)
 			})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s: logged in and revoked the token\n", v.name)
+			fmt.Fprintf(g.stdout, "%s: logged in and revoked the token\n", v.Name)
 			return nil
 		},
 	}
@@ -52,4 +48,15 @@ tokens behind. Vendors without a revoke endpoint are a usage error.`,
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
 	addTimeout(cmd, &timeout, defaultTimeout)
 	return cmd
+}
+
+// revokers names the vendors whose flow can revoke tokens.
+func revokers() []string {
+	var out []string
+	for _, v := range vendors.All() {
+		if v.Revokes {
+			out = append(out, v.Name)
+		}
+	}
+	return out
 }

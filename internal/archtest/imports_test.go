@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/vendorkit/vendorkit/specs"
 )
 
 const module = "github.com/vendorkit/vendorkit"
@@ -19,16 +21,23 @@ type rule struct {
 }
 
 var rules = []rule{
-	{"auth", []string{"gen", "client", "sandbox", "specs", "contract", "cmd"}, "auth knows nothing about any vendor"},
+	{"auth", []string{"gen", "internal/gen", "client", "sandbox", "specs", "contract", "cmd"}, "auth knows nothing about any vendor"},
 	{"sandbox", []string{"auth", "client", "contract", "cmd"}, "the fake must not share the client's logic"},
-	{"gen", []string{"auth", "client", "sandbox", "contract", "cmd"}, "generated code depends only on specs"},
-	{"specs", []string{"auth", "client", "sandbox", "contract", "cmd", "gen"}, "specs is the root of the graph"},
+	{"gen", []string{"auth", "client", "sandbox", "contract", "cmd", "internal"}, "generated code depends only on specs"},
+	{"internal/gen", []string{"auth", "client", "sandbox", "contract", "cmd"}, "generated code depends only on specs"},
+	{"specs", []string{"auth", "client", "sandbox", "contract", "cmd", "gen", "internal/gen"}, "specs is the root of the graph"},
 	{"client", []string{"sandbox", "contract", "cmd"}, "clients never depend on the fake or the tools"},
 	{"contract", []string{"sandbox", "cmd"}, "the contract suite must run against live deployments"},
 }
 
-// vendors are the client packages that must not import each other.
-var vendors = []string{"bss", "blueprint", "decisiv", "ioffice"}
+// vendors are the vendor client packages (client/<name>, one per spec):
+// they must not import each other, and the tools that choose a vendor at
+// run time (cmd, contract) reach them only through client/vendors.
+var vendors = specs.Vendors()
+
+// byRegistry are the packages that must reach vendors through
+// client/vendors only.
+var byRegistry = []string{"cmd", "contract", "client/internal/kit"}
 
 func TestImportsRunOneWay(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
@@ -68,6 +77,11 @@ func TestImportsRunOneWay(t *testing.T) {
 				for _, b := range vendors {
 					if a != b && under(rel, "client/"+a) && under(dep, "client/"+b) {
 						t.Errorf("%s imports %s: no vendor package imports another's", rel, dep)
+					}
+				}
+				for _, tool := range byRegistry {
+					if under(rel, tool) && (under(dep, "client/"+a) || under(dep, "gen/"+a+"api") || under(dep, "internal/gen/"+a+"full")) {
+						t.Errorf("%s imports %s: tools choose vendors by capability, through client/vendors", rel, dep)
 					}
 				}
 			}

@@ -108,9 +108,9 @@ func testFourVendors(t *testing.T, kind string, key []byte) {
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 
-	open := func() map[string]vendors.Client {
-		cs := map[string]vendors.Client{}
-		for _, vd := range vendors.All {
+	open := func() map[string]client.Session {
+		cs := map[string]client.Session{}
+		for _, vd := range vendors.All() {
 			c, err := vd.Open(lookup, client.WithTokenStore(store))
 			if err != nil {
 				t.Fatal(err)

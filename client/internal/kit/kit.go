@@ -244,3 +244,12 @@ func (u userAgent) CloseIdleConnections() {
 		c.CloseIdleConnections()
 	}
 }
+
+// Open returns c as a client.Session, and a nil Session (not a nil *C)
+// on error: what a vendor's Descriptor().Open returns.
+func Open[C client.Session](c C, err error) (client.Session, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/vendorkit/vendorkit/specs"
 
 	"github.com/vendorkit/vendorkit/sandbox"
 )
@@ -86,11 +89,12 @@ func TestPortPutsVendorsOnConsecutivePorts(t *testing.T) {
 
 func TestPortInUseIsAClearError(t *testing.T) {
 	t.Parallel()
-	port := freePorts(t, 4)
-	// Hold decisiv's port (the third).
-	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+2))
+	port := freePorts(t, len(specs.Vendors()))
+	// Hold decisiv's port.
+	i := slices.Index(specs.Vendors(), "decisiv")
+	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+i))
 	if err != nil {
-		t.Skipf("port %d taken meanwhile: %v", port+2, err)
+		t.Skipf("port %d taken meanwhile: %v", port+i, err)
 	}
 	defer busy.Close()
 	_, err = sandbox.Start(context.Background(), sandbox.Options{Port: port})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,8 +77,14 @@ func TestContractCommandOnTheSandbox(t *testing.T) {
 			t.Errorf("secret (%d chars, starts %q) printed", len(s), s[:3])
 		}
 	}
+	// Every check of every vendor passes but the one that needs an
+	// endpoint refusing bearer tokens, which the default sandbox lacks.
+	total := 0
+	for _, v := range contract.Vendors() {
+		total += len(contract.Checks(v))
+	}
 	for _, want := range []string{"against the embedded sandbox", "VENDOR", "OPERATION", "refresh-rotation", "POST /oauth/token (requestToken)",
-		"VENDORKIT_DECISIV_BEARER_REFUSED_PATH", "contract: 18 passed, 0 failed, 1 skipped"} {
+		"VENDORKIT_DECISIV_BEARER_REFUSED_PATH", fmt.Sprintf("contract: %d passed, 0 failed, 1 skipped", total-1)} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
@@ -86,7 +93,7 @@ func TestContractCommandOnTheSandbox(t *testing.T) {
 		t.Errorf("a check failed:\n%s", r.stdout)
 	}
 
-	if doc.Tests != 19 || doc.Failures != 0 || doc.Skipped != 1 || len(doc.Suites) != 4 {
+	if doc.Tests != total || doc.Failures != 0 || doc.Skipped != 1 || len(doc.Suites) != len(contract.Vendors()) {
 		t.Fatalf("junit totals: %d tests, %d failures, %d skipped, %d suites", doc.Tests, doc.Failures, doc.Skipped, len(doc.Suites))
 	}
 	for i, v := range contract.Vendors() {

@@ -317,7 +317,7 @@ func TestSandboxPortInUse(t *testing.T) {
 func TestSandboxFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--token-lifetime", "soon"},
-		{"--token-lifetime", "acme=1m"},
+		{"--token-lifetime", "not a vendor=1m"},
 		{"--token-latency", "-1s"},
 		{"--port", "70000"},
 		{"--port", "-1"},
@@ -474,7 +474,7 @@ func TestSandboxCtlErrors(t *testing.T) {
 		}
 	})
 	for _, args := range [][]string{
-		{"stats", "--vendor", "acme"},
+		{"stats", "--vendor", "not a vendor"},
 		{"set"},
 		{"set", "--token-lifetime", "soon"},
 		{"set", "--vendor", "bss", "--login-state=false"},

@@ -56,7 +56,7 @@
 //   - Bound resource calls with their contexts: like net/http, the client
 //     has no timeout of its own.
 //   - Call Close when done with a Source or a client.
-//   - A Flow computes expiry in its vendor's unit (ExpiresIn, Lifetime) and
+//   - A Flow computes expiry in its vendor's unit (ExpiresIn, lifetime) and
 //     returns *Error values built from the token endpoint's answer
 //     (ReadTokenResponse, ParseTokenFields); a Flow that cannot run its
 //     grant any more wraps ErrReloginRequired.

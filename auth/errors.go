@@ -128,12 +128,12 @@ func (e *Error) Format(f fmt.State, verb rune) {
 // GoString is the redacted Error text too (%#v).
 func (e *Error) GoString() string { return e.Error() }
 
-// AsError returns err as an *Error of vendor and op. An *Error already in
+// asError returns err as an *Error of vendor and op. An *Error already in
 // err's chain (for example under net/http's *url.Error) is copied with op
 // set, and vendor when it had none, instead of being nested in a second
 // one; any other error becomes the cause of a new *Error whose Retryable is
 // retryable. A nil err gives nil.
-func AsError(vendor string, op Op, err error, retryable bool) *Error {
+func asError(vendor string, op Op, err error, retryable bool) *Error {
 	if err == nil {
 		return nil
 	}
@@ -146,7 +146,7 @@ func AsError(vendor string, op Op, err error, retryable bool) *Error {
 		c.Op = op
 		return &c
 	}
-	return &Error{Vendor: vendor, Op: op, Retryable: retryable, Err: RedactError(err)}
+	return &Error{Vendor: vendor, Op: op, Retryable: retryable, Err: redactError(err)}
 }
 
 // Is maps the error onto the sentinels:
@@ -184,21 +184,21 @@ func (e *Error) Is(target error) bool {
 }
 
 func isTokenOp(op Op) bool {
-	return op == "token" || op == "exchange" || op == "refresh" || op == "revoke"
+	return op == OpToken || op == OpExchange || op == OpRefresh || op == OpRevoke
 }
 
-// ResponseError builds an *Error from a token-endpoint HTTP failure. It
+// responseError builds an *Error from a token-endpoint HTTP failure. It
 // parses an OAuth JSON error body ({"error","error_description"}) when
 // present, and scrubs and truncates the body. Retryable is set for 429 and
-// 5xx. It never panics, whatever the body. (*Secrets).ResponseError also
+// 5xx. It never panics, whatever the body. (*Secrets).responseError also
 // removes a client's own secrets.
-func ResponseError(vendor string, op Op, status int, body []byte) *Error {
-	return (*Secrets)(nil).ResponseError(vendor, op, status, body)
+func responseError(vendor string, op Op, status int, body []byte) *Error {
+	return (*Secrets)(nil).responseError(vendor, op, status, body)
 }
 
-// ResponseError is the package function ResponseError that also removes
+// responseError is the package function responseError that also removes
 // the secrets s knows, before anything is truncated.
-func (s *Secrets) ResponseError(vendor string, op Op, status int, body []byte) *Error {
+func (s *Secrets) responseError(vendor string, op Op, status int, body []byte) *Error {
 	e := &Error{
 		Vendor:     vendor,
 		Op:         op,
@@ -369,16 +369,16 @@ func SafeErrorString(err error) string {
 	if _, ok := err.(*Error); ok {
 		return err.Error() // already safe
 	}
-	return Scrub(RedactError(err).Error())
+	return Scrub(redactError(err).Error())
 }
 
-// RedactError returns err with the URL of any *url.Error in its chain
+// redactError returns err with the URL of any *url.Error in its chain
 // redacted by RedactURL; other errors are returned unchanged. net/http puts
 // the full request URL, query included, into the *url.Error it returns from
 // http.Client.Do, so with Query placement the token would otherwise reach
 // every log line that prints the error. errors.Is/As still see the cause.
 // (Addition to the contract.)
-func RedactError(err error) error {
+func redactError(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) || ue.URL == "" {
 		return err

@@ -20,18 +20,18 @@ func TestErrorIsMapping(t *testing.T) {
 		want []error
 		not  []error
 	}{
-		{ResponseError("v", "token", 400, []byte(`{"error":"invalid_grant"}`)), []error{ErrInvalidCredentials}, []error{ErrInvalidGrant, ErrTokenEndpointUnavailable}},
-		{ResponseError("v", "token", 400, []byte(`{"error":"invalid_client"}`)), []error{ErrInvalidCredentials}, nil},
-		{ResponseError("v", "token", 400, []byte(`{"error":"unauthorized_client"}`)), []error{ErrInvalidCredentials}, nil},
-		{ResponseError("v", "token", 401, nil), []error{ErrInvalidCredentials}, nil},
-		{ResponseError("v", "token", 400, []byte(`{"error":"invalid_scope"}`)), nil, []error{ErrInvalidCredentials}},
-		{ResponseError("v", "refresh", 400, []byte(`{"error":"invalid_grant"}`)), []error{ErrInvalidGrant}, []error{ErrInvalidCredentials}},
-		{ResponseError("v", "exchange", 400, []byte(`{"error":"invalid_grant"}`)), []error{ErrInvalidGrant}, []error{ErrInvalidCredentials}},
-		{ResponseError("v", "exchange", 401, []byte(`{"error":"invalid_client"}`)), []error{ErrInvalidCredentials}, []error{ErrInvalidGrant}},
-		{ResponseError("v", "exchange", 503, nil), []error{ErrTokenEndpointUnavailable}, nil},
-		{ResponseError("v", "token", 429, nil), []error{ErrTokenEndpointUnavailable}, nil},
-		{ResponseError("v", "refresh", 503, nil), []error{ErrTokenEndpointUnavailable}, nil},
-		{ResponseError("v", "request", 503, nil), nil, []error{ErrTokenEndpointUnavailable}},
+		{responseError("v", "token", 400, []byte(`{"error":"invalid_grant"}`)), []error{ErrInvalidCredentials}, []error{ErrInvalidGrant, ErrTokenEndpointUnavailable}},
+		{responseError("v", "token", 400, []byte(`{"error":"invalid_client"}`)), []error{ErrInvalidCredentials}, nil},
+		{responseError("v", "token", 400, []byte(`{"error":"unauthorized_client"}`)), []error{ErrInvalidCredentials}, nil},
+		{responseError("v", "token", 401, nil), []error{ErrInvalidCredentials}, nil},
+		{responseError("v", "token", 400, []byte(`{"error":"invalid_scope"}`)), nil, []error{ErrInvalidCredentials}},
+		{responseError("v", "refresh", 400, []byte(`{"error":"invalid_grant"}`)), []error{ErrInvalidGrant}, []error{ErrInvalidCredentials}},
+		{responseError("v", "exchange", 400, []byte(`{"error":"invalid_grant"}`)), []error{ErrInvalidGrant}, []error{ErrInvalidCredentials}},
+		{responseError("v", "exchange", 401, []byte(`{"error":"invalid_client"}`)), []error{ErrInvalidCredentials}, []error{ErrInvalidGrant}},
+		{responseError("v", "exchange", 503, nil), []error{ErrTokenEndpointUnavailable}, nil},
+		{responseError("v", "token", 429, nil), []error{ErrTokenEndpointUnavailable}, nil},
+		{responseError("v", "refresh", 503, nil), []error{ErrTokenEndpointUnavailable}, nil},
+		{responseError("v", "request", 503, nil), nil, []error{ErrTokenEndpointUnavailable}},
 		{&Error{Op: OpToken, Retryable: true, Err: errors.New("dial")}, []error{ErrTokenEndpointUnavailable}, nil},
 		{&Error{Op: OpToken, Err: ErrReloginRequired}, []error{ErrReloginRequired}, []error{ErrTokenEndpointUnavailable}},
 	}
@@ -50,7 +50,7 @@ func TestErrorIsMapping(t *testing.T) {
 			}
 		}
 	}
-	if e := ResponseError("v", "token", 503, nil); !e.Retryable {
+	if e := responseError("v", "token", 503, nil); !e.Retryable {
 		t.Fatal("503 not retryable")
 	}
 }
@@ -72,7 +72,7 @@ func TestResponseErrorNeverPanics(t *testing.T) {
 		bodies = append(bodies, string(b))
 	}
 	for _, b := range bodies {
-		e := ResponseError("v", "token", 400, []byte(b))
+		e := responseError("v", "token", 400, []byte(b))
 		if len(e.Body) > maxBodyExcerpt+len("…") || len(e.Description) > maxBodyExcerpt+len("…") {
 			t.Fatalf("not truncated: %d", len(e.Body))
 		}
@@ -81,7 +81,7 @@ func TestResponseErrorNeverPanics(t *testing.T) {
 			t.Fatalf("accepted %q", b)
 		}
 	}
-	e := ResponseError("v", "token", 400, []byte(`{"error":"invalid_grant","error_description":"bad"}`))
+	e := responseError("v", "token", 400, []byte(`{"error":"invalid_grant","error_description":"bad"}`))
 	if e.Code != "invalid_grant" || e.Description != "bad" || e.Retryable {
 		t.Fatalf("%+v", e)
 	}
@@ -147,8 +147,8 @@ func TestExpiresIn(t *testing.T) {
 	}
 	// iOFFICE announces milliseconds; a flow mistaking them for seconds
 	// would get a 1000× lifetime, which the clamp bounds.
-	if Lifetime(3_600_000, time.Millisecond) != time.Hour || Lifetime(1<<62, time.Second) <= MaxLifetime || Lifetime(-3, time.Second) >= 0 {
-		t.Fatal("Lifetime")
+	if lifetime(3_600_000, time.Millisecond) != time.Hour || lifetime(1<<62, time.Second) <= MaxLifetime || lifetime(-3, time.Second) >= 0 {
+		t.Fatal("lifetime")
 	}
 }
 
@@ -350,7 +350,7 @@ func TestSecretScan(t *testing.T) {
 	// Background refresh failure, logged.
 	ff := &fakeFlow{clock: clock, life: 100 * time.Second}
 	ff.refreshFn = func(ctx context.Context, old *Token) (*Token, error) {
-		return nil, ResponseError("", "refresh", 500, []byte(`{"refresh_token":"`+old.RefreshToken+`","access_token":"`+old.AccessToken+`"}`))
+		return nil, responseError("", "refresh", 500, []byte(`{"refresh_token":"`+old.RefreshToken+`","access_token":"`+old.AccessToken+`"}`))
 	}
 	bg := newTestSource(t, refreshingFlow{ff}, SourceOptions{Vendor: "bss", Clock: clock, Logger: log, StaleWindow: 50 * time.Second})
 	first, _ := bg.Token(context.Background())
@@ -364,7 +364,7 @@ func TestSecretScan(t *testing.T) {
 		for _, status := range []int{200, 500} {
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status); fmt.Fprint(w, body) })
 			ts.override.Store(&h)
-			f, err := DoTokenRequest(tokenClient, mustReq(t, ts.srv.URL), "bss", "token")
+			f, err := doTokenRequest(tokenClient, mustReq(t, ts.srv.URL), "bss", "token")
 			ts.override.Store(nil)
 			if err == nil {
 				_, _, err = f.Token("bss", "token", clock.Now(), time.Second)
@@ -407,7 +407,7 @@ func mustReq(t *testing.T, u string) *http.Request {
 	return req
 }
 
-// DoTokenRequest caps the body whatever the client, and a body that never
+// doTokenRequest caps the body whatever the client, and a body that never
 // ends is bounded by the context (the Source's FetchTimeout).
 func TestDoTokenRequestLimits(t *testing.T) {
 	ts := newTokenServer(t)
@@ -417,7 +417,7 @@ func TestDoTokenRequestLimits(t *testing.T) {
 	})
 	ts.override.Store(&huge)
 	plain := &http.Client{Transport: testTransport(t)}
-	_, err := DoTokenRequest(plain, mustReq(t, ts.srv.URL), "bss", "token")
+	_, err := doTokenRequest(plain, mustReq(t, ts.srv.URL), "bss", "token")
 	if !errors.Is(err, ErrResponseTooLarge) {
 		t.Fatalf("huge: %v", err)
 	}
@@ -435,7 +435,7 @@ func TestDoTokenRequestLimits(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	req := mustReq(t, ts.srv.URL).WithContext(ctx)
-	_, err = DoTokenRequest(plain, req, "bss", "token")
+	_, err = doTokenRequest(plain, req, "bss", "token")
 	var ae *Error
 	if !errors.As(err, &ae) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("slow: %v", err)

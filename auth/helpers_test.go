@@ -234,7 +234,7 @@ func (p *passwordFlow) post(ctx context.Context, op Op, form url.Values) (*Token
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(testClientID, testClientSecret)
-	f, err := DoTokenRequest(p.client, req, p.vendor, op)
+	f, err := doTokenRequest(p.client, req, p.vendor, op)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func TestTokenEndpointRedirectNeverFollowed(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("x-auth-password", testPassword)
 			req.SetBasicAuth(testClientID, testClientSecret)
-			_, err := DoTokenRequest(client, req, "v", "token")
+			_, err := doTokenRequest(client, req, "v", "token")
 
 			if stolen.Load() != 0 {
 				t.Fatalf("the other host got %d requests", stolen.Load())
@@ -59,7 +59,7 @@ func TestTokenEndpointRedirectNeverFollowed(t *testing.T) {
 	defer vendor.Close()
 	client := NewHTTPClient(HTTPOptions{Vendor: "v", Base: testTransport(t), RefuseRedirects: true})
 	req, _ := http.NewRequest("POST", vendor.URL, strings.NewReader("x=1"))
-	if _, err := DoTokenRequest(client, req, "v", "revoke"); !errors.Is(err, ErrUnexpectedRedirect) || !strings.Contains(err.Error(), "no Location") {
+	if _, err := doTokenRequest(client, req, "v", "revoke"); !errors.Is(err, ErrUnexpectedRedirect) || !strings.Contains(err.Error(), "no Location") {
 		t.Errorf("302 without Location: %v", err)
 	}
 }
@@ -91,7 +91,7 @@ type hangingFlow struct {
 
 func (f *hangingFlow) post(ctx context.Context, op Op) error {
 	req, _ := http.NewRequestWithContext(ctx, "POST", f.url, strings.NewReader("op="+string(op)))
-	_, err := DoTokenRequest(f.client, req, "v", op)
+	_, err := doTokenRequest(f.client, req, "v", op)
 	return err
 }
 

@@ -13,7 +13,7 @@ const (
 	// InHeader puts the token in a request header.
 	InHeader Location = iota
 	// InQuery puts the token in a query parameter. Opt-in only: tokens in
-	// URLs leak into access logs, proxies and error strings (see RedactError).
+	// URLs leak into access logs, proxies and error strings (see redactError).
 	InQuery
 )
 

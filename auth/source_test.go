@@ -383,7 +383,7 @@ func TestReloginRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	ff.refreshFn = func(ctx context.Context, old *Token) (*Token, error) {
-		return nil, ResponseError("", "refresh", 400, []byte(`{"error":"invalid_grant"}`))
+		return nil, responseError("", "refresh", 400, []byte(`{"error":"invalid_grant"}`))
 	}
 	ff.tokenFn = func(ctx context.Context) (*Token, error) {
 		return nil, fmt.Errorf("browser code cannot be replayed: %w", ErrReloginRequired)
@@ -407,7 +407,7 @@ func TestTransientRefreshErrorNoFallback(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: time.Minute}
 	ff.refreshFn = func(ctx context.Context, old *Token) (*Token, error) {
-		return nil, ResponseError("", "refresh", 502, []byte("<html>bad gateway</html>"))
+		return nil, responseError("", "refresh", 502, []byte("<html>bad gateway</html>"))
 	}
 	src := newTestSource(t, refreshingFlow{ff}, SourceOptions{Clock: clock})
 	src.Token(context.Background())

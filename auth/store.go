@@ -80,22 +80,22 @@ type StoredEntry struct {
 type Identity struct {
 	Vendor  string // "bss", "ioffice", ...
 	BaseURL string // the client's validated base URL
-	// ClientHash is HashClient of the OAuth client id or key: a client key
+	// ClientHash is hashClient of the OAuth client id or key: a client key
 	// can be a secret, so an Identity never holds it.
 	ClientHash string
 	User       string // the user the token is issued to; "" when the grant has none
 }
 
 // NewIdentity returns the Identity of a client: clientIDOrKey is hashed
-// (HashClient) and not kept.
+// (hashClient) and not kept.
 func NewIdentity(vendor, baseURL, clientIDOrKey, user string) Identity {
-	return Identity{Vendor: vendor, BaseURL: baseURL, ClientHash: HashClient(clientIDOrKey), User: user}
+	return Identity{Vendor: vendor, BaseURL: baseURL, ClientHash: hashClient(clientIDOrKey), User: user}
 }
 
-// HashClient returns the hex SHA-256 of a client id or key under a
+// hashClient returns the hex SHA-256 of a client id or key under a
 // vendorkit-specific prefix ("" for ""). Client keys are long random
 // strings, so the hash reveals nothing usable.
-func HashClient(clientIDOrKey string) string {
+func hashClient(clientIDOrKey string) string {
 	if clientIDOrKey == "" {
 		return ""
 	}

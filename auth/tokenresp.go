@@ -19,14 +19,14 @@ import (
 // the same safe way.)
 type TokenFields map[string]any
 
-// DoTokenRequest sends a token-endpoint request with client (typically
+// doTokenRequest sends a token-endpoint request with client (typically
 // NewHTTPClient with RefuseRedirects and MaxResponseBytes
 // MaxTokenResponseBytes) and decodes the JSON object it returns; see
 // ReadTokenResponse for the errors. Bodies quoted in errors are also
 // scrubbed of every credential the request itself carries (form fields
 // such as password, client_secret, refresh_token, code; Basic auth), so a
 // server echoing the request back cannot leak it.
-func DoTokenRequest(client *http.Client, req *http.Request, vendor string, op Op, secrets ...string) (TokenFields, error) {
+func doTokenRequest(client *http.Client, req *http.Request, vendor string, op Op, secrets ...string) (TokenFields, error) {
 	sec := NewSecrets(append(secrets, requestSecrets(req)...)...)
 	if u, p, ok := req.BasicAuth(); ok {
 		sec = sec.WithBasic(u, p)
@@ -51,7 +51,7 @@ func DoTokenRequest(client *http.Client, req *http.Request, vendor string, op Op
 //     was refused locally (insecure transport, too large, a redirect);
 //   - a 3xx (a Location not followed, or none): ErrUnexpectedRedirect;
 //   - a body over MaxTokenResponseBytes: ErrResponseTooLarge;
-//   - another non-2xx status: sec.ResponseError (OAuth error and
+//   - another non-2xx status: the OAuth error and
 //     description parsed; errors.Is(err, ErrInvalidCredentials) works).
 //
 // Bodies quoted in errors are scrubbed of sec (the flow's credentials, in
@@ -66,7 +66,7 @@ func ReadTokenResponse(vendor string, op Op, resp *http.Response, err error, sec
 		if errors.Is(err, ErrInsecureTransport) || errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrUnexpectedRedirect) {
 			retryable = false
 		}
-		return nil, nil, AsError(vendor, op, err, retryable)
+		return nil, nil, asError(vendor, op, err, retryable)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
@@ -80,13 +80,13 @@ func ReadTokenResponse(vendor string, op Op, resp *http.Response, err error, sec
 	if err != nil {
 		// A read past the cap, or a connection that broke mid-body
 		// (retryable).
-		e := AsError(vendor, op, err, true)
+		e := asError(vendor, op, err, true)
 		e.StatusCode = resp.StatusCode
 		e.Retryable = !errors.Is(err, ErrResponseTooLarge)
 		return nil, nil, e
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := sec.ResponseError(vendor, op, resp.StatusCode, body)
+		e := sec.responseError(vendor, op, resp.StatusCode, body)
 		if ra, ok := retryAfter(resp); ok {
 			e.RetryAfter = ra
 		}
@@ -135,7 +135,7 @@ func requestSecrets(req *http.Request) []string {
 }
 
 // ParseTokenFields decodes a 2xx token-endpoint body. An OAuth error object
-// in a 200 (some vendors do that) becomes an *Error like ResponseError,
+// in a 200 (some vendors do that) becomes an *Error like any other error response,
 // scrubbed of sec.
 func ParseTokenFields(vendor string, op Op, status int, body []byte, sec *Secrets) (TokenFields, error) {
 	malformed := func(why string) error {
@@ -154,7 +154,7 @@ func ParseTokenFields(vendor string, op Op, status int, body []byte, sec *Secret
 		return nil, malformed("null body")
 	}
 	if code := f.String("error"); code != "" && f.String("access_token") == "" {
-		e := sec.ResponseError(vendor, op, status, body)
+		e := sec.responseError(vendor, op, status, body)
 		e.Body = ""
 		return nil, e
 	}
@@ -203,7 +203,7 @@ func (f TokenFields) Token(vendor string, op Op, now time.Time, unit time.Durati
 	}
 	t := &Token{AccessToken: at, TokenType: f.String("token_type"), RefreshToken: f.String("refresh_token")}
 	if n, ok := f.Int64("expires_in"); ok {
-		t.Expiry, sane = ExpiresIn(now, Lifetime(n, unit))
+		t.Expiry, sane = ExpiresIn(now, lifetime(n, unit))
 	}
 	for k := range f {
 		switch k {
@@ -220,10 +220,10 @@ func (f TokenFields) Token(vendor string, op Op, now time.Time, unit time.Durati
 	return t, sane, nil
 }
 
-// Lifetime converts n units to a Duration without overflow: values beyond
+// lifetime converts n units to a Duration without overflow: values beyond
 // MaxLifetime saturate just above it (so ExpiresIn clamps and reports them)
 // and negative values become -1. (Addition to the contract.)
-func Lifetime(n int64, unit time.Duration) time.Duration {
+func lifetime(n int64, unit time.Duration) time.Duration {
 	if n <= 0 || unit <= 0 {
 		if n == 0 {
 			return 0

@@ -293,7 +293,7 @@ func (t *transport) responseError(resp *http.Response, cred string, cause error)
 	if src := t.opts.Source; src != nil {
 		sec = src.secretsWith(sec, cred)
 	}
-	e := sec.ResponseError(t.opts.Vendor, OpRequest, resp.StatusCode, body)
+	e := sec.responseError(t.opts.Vendor, OpRequest, resp.StatusCode, body)
 	e.Retryable = false
 	e.Err = cause
 	return e

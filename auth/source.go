@@ -382,6 +382,30 @@ func (s *Source) Close() error {
 // cache and the Store: for probes and tests, not for getting tokens.
 func (s *Source) Flow() Flow { return s.flow }
 
+// WaitIdle returns when no token fetch runs, background refresh included,
+// or when ctx ends (its error). A process about to exit calls it before
+// Close: Close cancels a refresh the server may already have answered,
+// and with a rotating refresh token (iOFFICE) the new one would be lost
+// while the stored one is spent.
+func (s *Source) WaitIdle(ctx context.Context) error {
+	// DoChan joins the flight in progress, or runs the no-op when there
+	// is none.
+	ch := s.group.DoChan(flightKey, func() (any, error) { return nil, nil })
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Identity is whose token the Source holds: the key of its Store entry.
+func (s *Source) Identity() Identity { return s.id }
+
+// Store is the Source's token store (the in-memory one when none was
+// configured).
+func (s *Source) Store() Store { return s.store }
+
 // Stats returns the counters.
 func (s *Source) Stats() Stats {
 	return Stats{

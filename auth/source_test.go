@@ -744,3 +744,45 @@ func TestRevokeDuringFetchLeavesNoTokenBehind(t *testing.T) {
 		t.Errorf("primary grants: %d, want 2 (first login, then the fetch starting over)", n)
 	}
 }
+
+// WaitIdle waits for a background refresh to finish (a process about to
+// exit must not cancel a rotation the server already made), returns at
+// once when nothing runs, and gives up with ctx.
+func TestWaitIdle(t *testing.T) {
+	clock := newFakeClock()
+	gate := make(chan struct{})
+	ff := &fakeFlow{clock: clock, life: 100 * time.Second}
+	ff.refreshFn = func(ctx context.Context, old *Token) (*Token, error) {
+		<-gate
+		return ff.mint("r"), nil
+	}
+	src := newTestSource(t, refreshingFlow{ff}, SourceOptions{Clock: clock, StaleWindow: 20 * time.Second})
+	if err := src.WaitIdle(context.Background()); err != nil {
+		t.Fatalf("idle source: %v", err)
+	}
+	if _, err := src.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(81 * time.Second) // stale: a background refresh starts, blocked on gate
+	if _, err := src.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "refresh started", func() bool { return ff.refreshes.Load() == 1 })
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := src.WaitIdle(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitIdle during the refresh: %v, want the context's deadline", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- src.WaitIdle(context.Background()) }()
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := src.Token(context.Background()); tok.AccessToken != "r-access-2" {
+		t.Fatalf("after WaitIdle the refreshed token is current: got %q", tok.AccessToken)
+	}
+	if ff.refreshes.Load() != 1 {
+		t.Fatalf("refreshes %d, want 1", ff.refreshes.Load())
+	}
+}

@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"time"
+
+	"github.com/vendorkit/vendorkit/auth"
 )
 
 // Vendor describes one vendor client package to tools that choose the
@@ -40,6 +42,13 @@ type Vendor struct {
 	// Refreshes: the flow is an auth.Refresher (the vendor issues refresh
 	// tokens). Revokes: the flow is an auth.Revoker.
 	Refreshes, Revokes bool
+	// BrowserLogin: the vendor's *Client signs users in through a browser
+	// (client/vendors.BrowserLogin).
+	BrowserLogin bool
+	// Placement is where a default client puts the access token on
+	// resource requests: a tool adding its user's headers refuses that
+	// one rather than let the token silently replace it.
+	Placement auth.Placement
 }
 
 // EnvVar is one VENDORKIT_<NAME>_<Field> variable.

@@ -211,5 +211,6 @@ func Descriptor() client.Vendor {
 			}
 			return resp.StatusCode(), fmt.Sprintf("GET /pages → %d pages", len(*resp.JSON200)), nil
 		},
+		Placement: auth.Bearer(),
 	}
 }

@@ -204,6 +204,7 @@ func Descriptor() client.Vendor {
 			}
 			return resp.StatusCode(), fmt.Sprintf("GET /api/accounts/%d → account %d", id, resp.JSON200.Id), nil
 		},
+		Placement: auth.Bearer(),
 	}
 }
 

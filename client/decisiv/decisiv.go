@@ -199,5 +199,6 @@ func Descriptor() client.Vendor {
 			return resp.StatusCode(), "GET /platform_api/bearer_test → accepted", nil
 		},
 		BearerRefused: ErrBearerNotSupported,
+		Placement:     auth.Bearer(),
 	}
 }

@@ -219,6 +219,17 @@ func (c *Client) Exchange(ctx context.Context, code string) (*auth.Token, error)
 	return tok, nil
 }
 
+// RedirectURI is the configured redirect URI (Config.RedirectURI): where
+// the browser comes back with the code, for a caller that listens there.
+func (c *Client) RedirectURI() string { return c.flow.cfg.RedirectURI }
+
+// ParseLoginRedirect is ParseRedirect, or with allowMissingState
+// ParseRedirectAllowMissingState, as a method: for tools that drive the
+// browser flow of any vendor through one interface (client/vendors).
+func (c *Client) ParseLoginRedirect(rawURLOrFragment, wantState string, allowMissingState bool) (code, appCode string, err error) {
+	return parseRedirect(rawURLOrFragment, wantState, allowMissingState)
+}
+
 // Errors of the browser flow.
 var (
 	// ErrStateMismatch: the redirect's state is not the one this login
@@ -422,5 +433,7 @@ func Descriptor() client.Vendor {
 			}
 			return resp.StatusCode(), fmt.Sprintf("GET /external/api/rest/v2/users/me → user %d", resp.JSON200.Id), nil
 		},
+		BrowserLogin: true,
+		Placement:    auth.Header("x-access-token"),
 	}
 }

@@ -92,3 +92,33 @@ func TestAgainstSandbox(t *testing.T) {
 	})
 	wiretest.NoSecrets(t, "logs", logs.String(), v.Secrets()...)
 }
+
+// The methods for tools (RedirectURI, ParseLoginRedirect) are the
+// package's functions.
+func TestLoginMethods(t *testing.T) {
+	c, err := ioffice.New(ioffice.Config{BaseURL: "https://example.iofficeconnect.com", ClientID: "id",
+		RedirectURI: "http://127.0.0.1:8765/cb", Scope: "email"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.RedirectURI() != "http://127.0.0.1:8765/cb" {
+		t.Errorf("RedirectURI %q", c.RedirectURI())
+	}
+	for _, tc := range []struct {
+		frag    string
+		allow   bool
+		wantErr error
+	}{
+		{"code=c1&appCode=a&state=s1", false, nil},
+		{"code=c1&appCode=a&state=s2", false, ioffice.ErrStateMismatch},
+		{"code=c1&appCode=a", false, ioffice.ErrMissingState},
+		{"code=c1&appCode=a", true, nil},
+		{"code=c1&appCode=a&state=s2", true, ioffice.ErrStateMismatch},
+	} {
+		code, app, err := c.ParseLoginRedirect(tc.frag, "s1", tc.allow)
+		if !errors.Is(err, tc.wantErr) || (err == nil && (code != "c1" || app != "a")) {
+			t.Errorf("%q allow=%v: %q %q %v", tc.frag, tc.allow, code, app, err)
+		}
+	}
+}

@@ -106,6 +106,12 @@ func TestOpenAndSampleAgainstTheSandbox(t *testing.T) {
 		if refreshes != v.Refreshes || revokes != v.Revokes {
 			t.Errorf("%s: flow refreshes %v, revokes %v; the descriptor says %v, %v", v.Name, refreshes, revokes, v.Refreshes, v.Revokes)
 		}
+		if _, browser := c.(vendors.BrowserLogin); browser != v.BrowserLogin {
+			t.Errorf("%s: the client is a BrowserLogin: %v; the descriptor says %v", v.Name, browser, v.BrowserLogin)
+		}
+		if v.Placement.Name == "" {
+			t.Errorf("%s: the descriptor names no placement", v.Name)
+		}
 		c.Close()
 		if err != nil || status != http.StatusOK || summary == "" {
 			t.Errorf("%s: sample: %d %q %v", v.Name, status, summary, err)

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vendorkit/vendorkit/auth"
 )
 
 // maxErrorBody is how much of an error response `do` quotes on stderr.
@@ -44,20 +47,23 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			method, path := strings.ToUpper(args[0]), args[1]
+			if err := relativePath(path); err != nil {
+				return err
+			}
 			body, err := readData(data, g.stdin)
 			if err != nil {
 				return err
 			}
-			_, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer c.Close()
+			defer g.closeClient(cmd.Context(), c)
 			if !strings.HasPrefix(path, "/") {
 				path = "/" + path
 			}
 			return bounded(cmd.Context(), timeout, func(ctx context.Context) error {
-				return g.do(ctx, c, method, path, body, headers)
+				return g.do(ctx, c, v.Placement, method, path, body, headers)
 			})
 		},
 	}
@@ -66,13 +72,14 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 	cmd.Flags().StringVarP(&data, "data", "d", "", "request body: @FILE, - for stdin, or the literal body")
 	cmd.Flags().StringArrayVarP(&headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
 	addTimeout(cmd, &timeout, defaultTimeout)
+	addNoCache(cmd, g)
 	return cmd
 }
 
 // do sends one request and copies the answer: the body to stdout (escape
 // sequences removed when stdout is a terminal), or for a status >= 400 the
 // status and a scrubbed excerpt of the body to stderr.
-func (g *globals) do(ctx context.Context, c vendorClient, method, path string, body []byte, headers []string) error {
+func (g *globals) do(ctx context.Context, c vendorClient, placement auth.Placement, method, path string, body []byte, headers []string) error {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -83,12 +90,17 @@ func (g *globals) do(ctx context.Context, c vendorClient, method, path string, b
 	if err != nil {
 		return usagef("bad request: %v", err)
 	}
-	for _, h := range headers {
+	for i, h := range headers {
 		name, value, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			return usagef("-H %q: want 'Name: value'", h)
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			// Not quoted: it may be a credential.
+			return usagef("-H #%d: want 'Name: value'", i+1)
 		}
-		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		if err := ownHeader(name, placement); err != nil {
+			return err
+		}
+		req.Header.Add(name, strings.TrimSpace(value))
 	}
 	resp, err := c.Do(ctx, req)
 	if err != nil {
@@ -116,6 +128,31 @@ func (g *globals) do(ctx context.Context, c vendorClient, method, path string, b
 	}
 	_, err = io.Copy(g.stdout, resp.Body)
 	return err
+}
+
+// relativePath refuses a PATH that is an absolute URL (or names a host):
+// the token goes only to the base URL's origin, so such a request could
+// never be sent as asked. The URL is not quoted: it may hold a password.
+func relativePath(path string) error {
+	u, err := url.Parse(path)
+	if err == nil && u.Scheme == "" && u.Host == "" && !strings.HasPrefix(path, "//") {
+		return nil
+	}
+	return usagef("PATH must be a path under the base URL, such as /api/accounts/1, not an absolute URL; --base-url chooses the host")
+}
+
+// ownHeader refuses a -H that would carry a credential the client sets
+// itself: Authorization, and the header the vendor's token goes in
+// (iOFFICE's x-access-token). The client would replace it with its own
+// token, so the request would not be what was asked.
+func ownHeader(name string, p auth.Placement) error {
+	switch {
+	case strings.EqualFold(name, "Authorization"):
+	case p.In == auth.InHeader && strings.EqualFold(name, p.Name):
+	default:
+		return nil
+	}
+	return usagef("-H %s: vendorkit sets the credential itself, from the token it holds for the configured account; choose the account with the VENDORKIT_<VENDOR>_* variables (for a raw request with a token of your own, use curl with $(vendorkit token ...))", name)
 }
 
 // errorExcerpt reads an error body and returns at most maxErrorBody bytes

@@ -37,6 +37,7 @@ const (
 // good token, an account) and points the VENDORKIT_BSS_* variables at it.
 func hostileBSS(t *testing.T, token, resource http.HandlerFunc) *httptest.Server {
 	t.Helper()
+	privateCache(t)
 	if token == nil {
 		token = func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -30,7 +31,14 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd, g := newRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	c, err := cmd.ExecuteContextC(ctx)
+	var ue usageError
+	if err != nil && c == cmd && !errors.As(err, &ue) {
+		// The root runs nothing that fails: cobra could not find the
+		// command.
+		err = unknownCommand(cmd, args)
+	}
 	g.closeIdle()
+	g.closeCache()
 	return report(ctx, stderr, err)
 }

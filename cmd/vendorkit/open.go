@@ -19,19 +19,45 @@ import (
 )
 
 // openVendor builds the named vendor's client from the environment, with
-// --base-url standing in for VENDORKIT_<VENDOR>_BASE_URL.
+// --base-url standing in for VENDORKIT_<VENDOR>_BASE_URL, its tokens kept
+// in the token cache unless that is off. Close it with closeClient.
 func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient, lookupFunc, error) {
 	v, err := findVendor(name)
 	if err != nil {
 		return v, nil, nil, err
 	}
 	lookup := envWithBaseURL(v.Name, baseURL)
-	c, err := v.Open(lookup, g.clientOptions()...)
+	opts := g.clientOptions()
+	tc, err := g.cache()
+	if err != nil {
+		return v, nil, nil, err
+	}
+	if tc != nil {
+		opts = append(opts, client.WithTokenStore(tc.store))
+	}
+	c, err := v.Open(lookup, opts...)
 	if err != nil {
 		// Missing variables and invalid configuration are the caller's to fix.
 		return v, nil, nil, usageError{err}
 	}
 	return v, c, lookup, nil
+}
+
+// settleTimeout bounds how long closeClient lets a background refresh
+// finish.
+const settleTimeout = 10 * time.Second
+
+// closeClient lets a token refresh that runs in the background finish
+// (bounded, and not after Ctrl-C: ctx is the run's), then closes c.
+// Closing cancels it, and a refresh the server already answered would be
+// lost: with a rotating refresh token the cache would keep the spent one.
+func (g *globals) closeClient(ctx context.Context, c vendorClient) {
+	if c.Source().Stats().BackgroundRefreshes > 0 {
+		ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+		_ = c.Source().WaitIdle(ctx)
+		cancel()
+	}
+	c.Close()
 }
 
 // clientOptions are the options every command's client gets: with -v, a

@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vendorkit/vendorkit/client/vendors"
 )
 
 // globals are the flags every command shares.
@@ -19,6 +24,11 @@ type globals struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	transports []*http.Transport // made for this run; run closes their idle connections
+
+	noCache   bool // --no-cache
+	cacheDone bool // cache() ran: tc and cacheErr hold its result
+	tc        *tokenCache
+	cacheErr  error
 }
 
 func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *globals) {
@@ -43,15 +53,13 @@ requests are bounded by --timeout (60s by default; 0 for none).
   . ./sandbox.env && vendorkit contract --live`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// An unknown subcommand is a usage error, not a failed command.
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usagef("unknown command %q for %q; see 'vendorkit --help'", args[0], cmd.CommandPath())
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// No Args: cobra then reports an unknown subcommand before it
+		// parses flags (so "toke --vendor bss" is about "toke", not
+		// --vendor); run makes that a usage error with suggestions.
+		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Version: version(),
 	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -63,14 +71,108 @@ requests are bounded by --timeout (60s by default; 0 for none).
 		newTokenCommand(g),
 		newDoCommand(g),
 		newRevokeCommand(g),
+		newLoginCommand(g),
+		newLogoutCommand(g),
+		newStatusCommand(g),
 		newSandboxCommand(g),
 		newContractCommand(g),
 	)
+	completeVendors(root)
 	return root, g
+}
+
+// completeVendors makes the shell complete --vendor with the vendor
+// names, on every command that has the flag.
+func completeVendors(cmd *cobra.Command) {
+	if cmd.Flags().Lookup("vendor") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("vendor", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return vendors.Names(), cobra.ShellCompDirectiveNoFileComp
+		})
+	}
+	for _, c := range cmd.Commands() {
+		completeVendors(c)
+	}
+}
+
+// unknownCommand is the usage error for a command cobra did not find:
+// the first word that is not a flag, and cobra's suggestions for it.
+func unknownCommand(root *cobra.Command, args []string) error {
+	name := ""
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			name = a
+			break
+		}
+	}
+	return unknownSubcommand(root, name)
+}
+
+// unknownSubcommand: name is not a subcommand of cmd; cobra's suggestions
+// ("did you mean") when it has some.
+func unknownSubcommand(cmd *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's own default
+	}
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(quoteAll(s), " or "))
+	}
+	return usagef("%s (see '%s --help')", msg, cmd.CommandPath())
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = strconv.Quote(x)
+	}
+	return out
+}
+
+// version is the module version and the VCS revision the binary was built
+// from, as the Go toolchain recorded them: "v1.2.0" for go install
+// …@v1.2.0, "(devel)" in a checkout, with the commit when the build had
+// it (go build in a git checkout; not go install …@version, nor
+// -buildvcs=false).
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown: no build information)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, when, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	out := v + " (" + bi.Main.Path
+	if rev != "" {
+		out += ", commit " + rev
+		if when != "" {
+			out += " " + when
+		}
+		out += modified
+	} else {
+		out += ", commit unknown"
+	}
+	return out + ", " + bi.GoVersion + ")"
 }
 
 // noArgs is cobra.NoArgs with the usage exit code.
 func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 && cmd.HasAvailableSubCommands() {
+		return unknownSubcommand(cmd, args[0])
+	}
 	if len(args) > 0 {
 		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
 	}

@@ -61,6 +61,7 @@ type cliSandbox struct {
 // exited), exports them for the test, and stops it when the test ends.
 func runSandbox(t *testing.T, args ...string) *cliSandbox {
 	t.Helper()
+	privateCache(t)
 	c := &cliSandbox{
 		done: make(chan int, 1),
 		out:  &notifyWriter{w: &bytes.Buffer{}, ready: make(chan struct{}), want: envAdminURL},

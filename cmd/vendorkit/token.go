@@ -34,7 +34,7 @@ is printed only with --show-refresh.`,
 			if err != nil {
 				return err
 			}
-			defer c.Close()
+			defer g.closeClient(cmd.Context(), c)
 			var tok *auth.Token
 			err = bounded(cmd.Context(), timeout, func(ctx context.Context) (err error) {
 				tok, err = c.Token(ctx)
@@ -77,5 +77,6 @@ is printed only with --show-refresh.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with token type and expiry")
 	cmd.Flags().BoolVar(&showRefresh, "show-refresh", false, "include the refresh token (implies --json)")
 	addTimeout(cmd, &timeout, defaultTimeout)
+	addNoCache(cmd, g)
 	return cmd
 }

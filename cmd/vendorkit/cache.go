@@ -1,0 +1,184 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/auth/filestore"
+	"github.com/vendorkit/vendorkit/auth/redisstore"
+)
+
+// The token cache that token, do, revoke, login, logout and status share
+// across runs: a file store by default, Redis for a fleet of CI jobs.
+const (
+	envCacheDir   = "VENDORKIT_CACHE_DIR"
+	envTokenStore = "VENDORKIT_TOKEN_STORE"
+)
+
+// tokenCache is the store a run uses, and where it is, for messages.
+type tokenCache struct {
+	store auth.Store
+	where string // "/home/u/.cache/vendorkit", or "redis://host:6379/0" without credentials
+	close func()
+}
+
+// addNoCache registers --no-cache on cmd.
+func addNoCache(cmd *cobra.Command, g *globals) {
+	cmd.Flags().BoolVar(&g.noCache, "no-cache", false, "do not use the token cache for this run ("+envTokenStore+"=off for every run)")
+}
+
+// cache opens the token cache, once per run. It returns nil when the cache
+// is off (--no-cache, VENDORKIT_TOKEN_STORE=off) or unusable: a cache that
+// others can read or write is not used, and the run says so in one line
+// on stderr and goes on without it. A VENDORKIT_TOKEN_STORE that is
+// neither file, off nor a Redis URL is a usage error.
+func (g *globals) cache() (*tokenCache, error) {
+	if g.cacheDone {
+		return g.tc, g.cacheErr
+	}
+	g.cacheDone = true
+	g.tc, g.cacheErr = g.openCache()
+	return g.tc, g.cacheErr
+}
+
+func (g *globals) openCache() (*tokenCache, error) {
+	if g.noCache {
+		return nil, nil
+	}
+	kind := strings.TrimSpace(os.Getenv(envTokenStore))
+	switch {
+	case kind == "" || kind == "file":
+		dir, err := cacheDir()
+		if err != nil {
+			g.warnf("no token cache directory (%v); set %s. Going on without the cache", err, envCacheDir)
+			return nil, nil
+		}
+		if err := checkCacheDir(dir); err != nil {
+			g.warnf("%v; not using the token cache for this run", err)
+			return nil, nil
+		}
+		fs, err := filestore.New(dir, filestore.Options{})
+		if err != nil {
+			g.warnf("token cache %s: %v; not using it for this run", dir, auth.SafeErrorString(err))
+			return nil, nil
+		}
+		return &tokenCache{store: fs, where: dir, close: func() {}}, nil
+	case kind == "off":
+		return nil, nil
+	case strings.HasPrefix(kind, "redis://") || strings.HasPrefix(kind, "rediss://"):
+		// ParseURL's errors may quote parts of the URL, which can hold a
+		// password: they are not repeated.
+		opts, err := redis.ParseURL(kind)
+		if err != nil {
+			return nil, usagef("%s: not a valid redis:// or rediss:// URL", envTokenStore)
+		}
+		rdb := redis.NewClient(opts)
+		rs, err := redisstore.New(rdb, redisstore.Options{})
+		if err != nil {
+			rdb.Close()
+			return nil, err
+		}
+		return &tokenCache{store: rs, where: redisWhere(opts), close: func() { rdb.Close() }}, nil
+	}
+	return nil, usagef("%s: want file (the default), off, or a redis:// or rediss:// URL", envTokenStore)
+}
+
+// redisWhere names a Redis store without its credentials.
+func redisWhere(o *redis.Options) string {
+	scheme := "redis"
+	if o.TLSConfig != nil {
+		scheme = "rediss"
+	}
+	return (&url.URL{Scheme: scheme, Host: o.Addr, Path: fmt.Sprintf("/%d", o.DB)}).String()
+}
+
+// closeCache releases the cache's connections.
+func (g *globals) closeCache() {
+	if g.tc != nil {
+		g.tc.close()
+	}
+}
+
+// cacheDir is $VENDORKIT_CACHE_DIR, else os.UserCacheDir()/vendorkit.
+func cacheDir() (string, error) {
+	if d := os.Getenv(envCacheDir); d != "" {
+		return filepath.Abs(d)
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "vendorkit"), nil
+}
+
+// errUnsafeCache says why a cache directory or file is not used.
+var errUnsafeCache = errors.New("token cache")
+
+// checkCacheDir refuses a cache that someone else could read or change:
+// the directory and every file in it must be this user's, with no
+// permission for group or others, and entries must be regular files. A
+// directory that does not exist yet is fine (filestore.New creates it
+// 0700).
+func checkCacheDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w %s: %v", errUnsafeCache, dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w %s is not a directory", errUnsafeCache, dir)
+	}
+	if err := checkPrivate(dir, fi, 0o700); err != nil {
+		return err
+	}
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("%w %s: %v", errUnsafeCache, dir, err)
+	}
+	for _, de := range des {
+		p := filepath.Join(dir, de.Name())
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed meanwhile (a temporary file)
+		}
+		if err != nil {
+			return fmt.Errorf("%w %s: %v", errUnsafeCache, p, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%w %s is not a regular file", errUnsafeCache, p)
+		}
+		if err := checkPrivate(p, fi, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPrivate: fi (at p) belongs to this user and gives group and others
+// no permission. want is the mode to suggest.
+func checkPrivate(p string, fi fs.FileInfo, want fs.FileMode) error {
+	if uid, ok := fileOwner(fi); ok && uid != os.Getuid() {
+		return fmt.Errorf("%w %s belongs to another user (uid %d, not %d)", errUnsafeCache, p, uid, os.Getuid())
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%w %s is accessible by other users (mode %#o; chmod %o fixes it)", errUnsafeCache, p, fi.Mode().Perm(), want)
+	}
+	return nil
+}
+
+// warnf prints one "vendorkit: " line on stderr; the run goes on.
+func (g *globals) warnf(format string, args ...any) {
+	fmt.Fprintln(g.stderr, "vendorkit:", termSafe(oneLine(fmt.Sprintf(format, args...))))
+}

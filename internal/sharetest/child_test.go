@@ -164,6 +164,16 @@ func child(raw string) int {
 		}()
 	}
 	wg.Wait()
+	// As a process about to exit should: let a refresh in flight finish
+	// (and be stored) before Close cancels it. Closing at once would
+	// abandon it, and with 8 processes stopping a few milliseconds apart
+	// under load one may abandon a refresh that the next one then makes
+	// again and abandons too.
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	if err := c.Source().WaitIdle(wctx); err != nil {
+		fmt.Fprintln(os.Stderr, "child: a token fetch still ran at exit:", err)
+	}
+	wcancel()
 	c.Close()
 	res.Stats = c.Source().Stats()
 	res.Rotations = int(rotations.Load())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -140,9 +141,14 @@ func TestVerboseOncePerExchange(t *testing.T) {
 	var demoSB *sandbox.Sandbox
 	demoSandboxHook = func(sb *sandbox.Sandbox) { demoSB = sb }
 	t.Cleanup(func() { demoSandboxHook = nil })
+	cache := privateCache(t)
 	r := mustRun(t, "", "-v", "demo")
 	if got, want := len(exchange.FindAllString(r.stderr, -1)), served(demoSB); got != want || want <= 0 {
 		t.Errorf("demo -v: %d exchange lines, the sandbox served %d requests\n%s", got, want, r.stderr)
+	}
+	// The demo runs on its own sandbox: it never touches the token cache.
+	if _, err := os.Stat(cache); !os.IsNotExist(err) {
+		t.Errorf("the demo created the token cache: %v", err)
 	}
 
 	sb := startSandbox(t)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/sandbox"
@@ -308,6 +311,21 @@ func TestTokenStoreRedis(t *testing.T) {
 	first := mustRun(t, "", "token", "--vendor", "ioffice").stdout
 	if second := mustRun(t, "", "token", "--vendor", "ioffice").stdout; second != first || tokenReqs(sb.Vendor("ioffice")) != 2 {
 		t.Errorf("second run over Redis: same token %v, %d token requests", second == first, tokenReqs(sb.Vendor("ioffice")))
+	}
+	// What Redis holds: a token, never the password or client id in clear.
+	rdb := redis.NewClient(&redis.Options{Addr: rd.Addr, DB: 3})
+	defer rdb.Close()
+	keys, err := rdb.Keys(context.Background(), "*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys %q: %v", keys, err)
+	}
+	for _, k := range keys {
+		val, _ := rdb.Get(context.Background(), k).Result()
+		for _, secret := range []string{os.Getenv("VENDORKIT_IOFFICE_PASSWORD"), url.QueryEscape(os.Getenv("VENDORKIT_IOFFICE_PASSWORD")), os.Getenv("VENDORKIT_IOFFICE_CLIENT_ID")} {
+			if strings.Contains(k+val, secret) {
+				t.Errorf("Redis key %q holds a credential (starts %q)", k, secret[:3])
+			}
+		}
 	}
 	st := mustRun(t, "", "status")
 	if !strings.Contains(st.stdout, "token cache: redis://"+rd.Addr+"/3 (1 entry)") || !strings.Contains(st.stdout, "ioffice  apiuser") {

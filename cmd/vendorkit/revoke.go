@@ -119,7 +119,7 @@ logout' removes their cached token.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&vendor, "vendor", "", "vendor (one with a revoke endpoint: ioffice)")
+	cmd.Flags().StringVar(&vendor, "vendor", "", "vendor (one with a revoke endpoint: "+strings.Join(revokers(), ", ")+")")
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
 	cmd.Flags().StringVar(&token, "token", "", "- : revoke the token read from stdin instead of the cached one")
 	addTimeout(cmd, &timeout, defaultTimeout)

@@ -349,11 +349,9 @@ func (r *runner) expectRefreshRefused(ctx context.Context, op, kind, short, rt s
 // access token then gets 401 on the sample resource, and a revoked refresh
 // token is refused by the token endpoint.
 func (r *runner) checkRevoke(ctx context.Context) Result {
-	revokeOps := slices.DeleteFunc(slices.Clone(r.d.tokenOps), func(op string) bool { return slices.Contains(r.d.Grant.Operations, op) })
-	op := r.labels(revokeOps)
-	if len(revokeOps) == 1 {
-		op = r.label(revokeOps[0])
-	}
+	// The revoke operation is what the flow's Revoke calls: named once it
+	// has (before, the token operations not used by the grant).
+	op := r.label(r.d.Grant.TokenOperation)
 	if res, ok := r.noToken(op); ok {
 		return res
 	}
@@ -367,6 +365,10 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	mark := r.rec.mark()
 	err = r.c.Source().Revoke(ctx)
 	exs := r.rec.since(mark)
+	revokeOps := slices.Compact(r.okOps(exs, r.d.tokenOps))
+	if len(revokeOps) > 0 {
+		op = r.label(revokeOps[0])
+	}
 	if res := r.validateAll(ctx, exs); res != nil {
 		return withClientError(*res, err)
 	}

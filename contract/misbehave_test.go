@@ -11,15 +11,22 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vendorkit/vendorkit/client/vendors"
 
 	"github.com/vendorkit/vendorkit/contract"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
 // Operations as the results name them.
+// pinned are the vendors whose misbehaviours these tables spell out; a
+// vendor added later is left out of them, not failed by them.
+var pinned = []string{"bss", "blueprint", "decisiv", "ioffice"}
+
 const (
 	bssToken       = "POST /oauth/token (requestToken)"
 	blueprintLogin = "POST /account/login (login)"
@@ -105,6 +112,9 @@ func TestMisbehavingSandbox(t *testing.T) {
 			}
 			byVendor := runAll(t, startSandbox(t, opts))
 			for vendor, results := range byVendor {
+				if !slices.Contains(pinned, vendor) {
+					continue // the table pins the documented vendors' wire facts
+				}
 				for _, r := range results {
 					var want *failureWant
 					for i, f := range tc.fails {
@@ -188,12 +198,15 @@ func TestOldRefreshTokenStillAccepted(t *testing.T) {
 	scanResults(t, sb, results)
 }
 
-// A server that takes any token fails forged-token, and, for iOFFICE,
-// revoke (the revoked token still works).
+// A server that takes any token fails forged-token, and, for a vendor
+// whose flow revokes, revoke (the revoked token still works).
 func TestServerAcceptsAnyToken(t *testing.T) {
 	sb := startSandbox(t, sandbox.Options{})
 	var all []contract.Result
 	for _, v := range sb.Vendors() {
+		if !slices.Contains(pinned, v.Name) {
+			continue // the bodies below are the documented vendors'
+		}
 		tg := proxy(t, v, func(resp *http.Response) error {
 			if resp.Request.Method != http.MethodGet || resp.StatusCode != http.StatusUnauthorized {
 				return nil
@@ -220,8 +233,8 @@ func TestServerAcceptsAnyToken(t *testing.T) {
 			"ioffice":   iofficeMe,
 		}[v.Name]
 		wantFailure(t, find(t, results, contract.CheckForgedToken), op, "HTTP 401", "HTTP 200")
-		if v.Name == "ioffice" {
-			wantFailure(t, find(t, results, contract.CheckRevoke), iofficeMe, "HTTP 401", "HTTP 200: the revoked token still works")
+		if d, _ := vendors.Find(v.Name); d.Revokes {
+			wantFailure(t, find(t, results, contract.CheckRevoke), op, "HTTP 401", "HTTP 200: the revoked token still works")
 		}
 	}
 	scanResults(t, sb, all)

@@ -54,7 +54,7 @@ func freePorts(t *testing.T, n int) int {
 func startOnPort(t *testing.T, opts sandbox.Options) (*env, int) {
 	t.Helper()
 	for range 10 {
-		opts.Port = freePorts(t, 5)
+		opts.Port = freePorts(t, len(specs.Vendors())+1) // the vendors, the admin endpoint
 		s, err := sandbox.Start(context.Background(), opts)
 		if errors.Is(err, syscall.EADDRINUSE) {
 			continue
@@ -101,12 +101,12 @@ func TestPortInUseIsAClearError(t *testing.T) {
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("Start: %v, want EADDRINUSE", err)
 	}
-	want := fmt.Sprintf("sandbox: decisiv: 127.0.0.1:%d is in use", port+2)
+	want := fmt.Sprintf("sandbox: decisiv: 127.0.0.1:%d is in use", port+i)
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want it to start %q", err, want)
 	}
 	// The ports bound before the failure were released.
-	for _, p := range []int{port, port + 1} {
+	for p := port; p < port+i; p++ {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err != nil {
 			t.Errorf("port %d still held after the failed Start: %v", p, err)

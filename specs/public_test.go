@@ -1,47 +1,52 @@
 package specs_test
 
 import (
-	"reflect"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/vendorkit/vendorkit/gen/blueprintapi"
-	"github.com/vendorkit/vendorkit/gen/bssapi"
-	"github.com/vendorkit/vendorkit/gen/decisivapi"
-	"github.com/vendorkit/vendorkit/gen/iofficeapi"
 	"github.com/vendorkit/vendorkit/specs"
 )
 
 // The public generated clients carry the resource operations and none of
 // the operations tagged "token": calling a token endpoint with a bearer
-// token (and getting a 401 and four token requests) is impossible.
+// token (and getting a 401 and four token requests) is impossible. Read
+// from the generated source, so every vendor with a spec is covered.
 func TestPublicClientsHaveNoTokenOperations(t *testing.T) {
-	clients := map[string]any{
-		"bss":       &bssapi.ClientWithResponses{},
-		"blueprint": &blueprintapi.ClientWithResponses{},
-		"decisiv":   &decisivapi.ClientWithResponses{},
-		"ioffice":   &iofficeapi.ClientWithResponses{},
-	}
 	for _, vendor := range specs.Vendors() {
-		c, ok := clients[vendor]
-		if !ok {
-			t.Errorf("%s: no public client in this test; add gen/%sapi", vendor, vendor)
+		file := filepath.Join("..", "gen", vendor+"api", vendor+"api.gen.go")
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Errorf("%s: %v", vendor, err)
 			continue
+		}
+		methods := map[string]bool{}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil {
+				continue
+			}
+			if star, ok := fd.Recv.List[0].Type.(*ast.StarExpr); ok {
+				if id, ok := star.X.(*ast.Ident); ok && id.Name == "ClientWithResponses" {
+					methods[fd.Name.Name] = true
+				}
+			}
 		}
 		doc, err := specs.Load(vendor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		typ := reflect.TypeOf(c)
 		for _, item := range doc.Paths.Map() {
 			for _, op := range item.Operations() {
 				name := strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:] + "WithResponse"
-				_, has := typ.MethodByName(name)
 				token := len(op.Tags) > 0 && op.Tags[0] == "token"
-				if token && has {
+				if token && methods[name] {
 					t.Errorf("%s: the public client has the token operation %s", vendor, name)
 				}
-				if !token && !has {
+				if !token && !methods[name] {
 					t.Errorf("%s: the public client lacks the resource operation %s", vendor, name)
 				}
 			}

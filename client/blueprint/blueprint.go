@@ -186,13 +186,7 @@ func Descriptor() client.Vendor {
 			{Field: "USERNAME", Required: true, Doc: "the user"},
 			{Field: "PASSWORD", Required: true, Secret: true, Doc: "the user's password"},
 		},
-		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
-			cfg, err := FromLookup(lookup)
-			if err != nil {
-				return nil, err
-			}
-			return kit.Open(New(cfg, opts...))
-		},
+		Open: kit.OpenFunc(FromLookup, New),
 		Grant: client.Grant{
 			Description:    "password grant at /account/login, no client authentication",
 			Operations:     []string{"login"},

@@ -175,13 +175,7 @@ func Descriptor() client.Vendor {
 			{Field: "API_VERSION", Doc: "X-Api-Version of every resource call (default latest)"},
 			{Field: "ACCOUNT_ID", Doc: "the account the sample call reads (default 1)"},
 		},
-		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
-			cfg, err := FromLookup(lookup)
-			if err != nil {
-				return nil, err
-			}
-			return kit.Open(New(cfg, opts...))
-		},
+		Open: kit.OpenFunc(FromLookup, New),
 		Grant: client.Grant{
 			Description:    "password grant, client key and secret as HTTP Basic",
 			Operations:     []string{"requestToken"},

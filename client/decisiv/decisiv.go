@@ -178,13 +178,7 @@ func Descriptor() client.Vendor {
 			{Field: "CONSUMER_SECRET", Required: true, Secret: true, Doc: "the profile's consumer secret"},
 			{Field: "BEARER_REFUSED_PATH", Doc: "an endpoint that refuses bearer tokens (403), for the contract suite"},
 		},
-		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
-			cfg, err := FromLookup(lookup)
-			if err != nil {
-				return nil, err
-			}
-			return kit.Open(New(cfg, opts...))
-		},
+		Open: kit.OpenFunc(FromLookup, New),
 		Grant: client.Grant{
 			Description:    "client credentials grant, consumer key and secret as HTTP Basic, XML answer",
 			Operations:     []string{"requestToken"},

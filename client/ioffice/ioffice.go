@@ -407,13 +407,7 @@ func Descriptor() client.Vendor {
 			{Field: "USERNAME", Grant: true, Doc: "for the headless login (empty: browser login only)"},
 			{Field: "PASSWORD", Grant: true, Secret: true, Doc: "for the headless login"},
 		},
-		Open: func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
-			cfg, err := FromLookup(lookup)
-			if err != nil {
-				return nil, err
-			}
-			return kit.Open(New(cfg, opts...))
-		},
+		Open: kit.OpenFunc(FromLookup, New),
 		Grant: client.Grant{
 			Description:    "headless authorization-code flow, a code from /oauth2/auth exchanged at /oauth2/token",
 			Operations:     []string{"requestAuthCode", "requestToken"},

@@ -132,7 +132,7 @@ func runDemo(ctx context.Context, g *globals) error {
 	}
 	defer sb.Close()
 
-	fmt.Fprintln(g.stdout, "vendorkit demo: four vendor clients against the embedded sandbox (simulated clock)")
+	fmt.Fprintf(g.stdout, "vendorkit demo: %d vendor clients against the embedded sandbox (simulated clock)\n", len(vendors.All()))
 	fmt.Fprintln(g.stdout)
 	table := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "VENDOR\tSTEP\tRESULT\tTOKEN REQS\tTIME\tWHAT HAPPENED")

@@ -40,7 +40,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, 
 making you think about tokens: interworks.cloud BSS (and white-label BSS),
 Blueprint CPQ, Decisiv and iOFFICE.
 
-Vendors are named bss, blueprint, decisiv and ioffice. Credentials and base
+Vendors are named ` + vendorNames() + `. Credentials and base
 URLs come from VENDORKIT_<VENDOR>_* variables (` + "`vendorkit sandbox`" + ` prints a
 ready-to-paste set); --base-url overrides the base URL. Commands that make
 requests are bounded by --timeout (60s by default; 0 for none).

@@ -43,8 +43,8 @@ func newSandboxCommand(g *globals) *cobra.Command {
 behave as the vendors' docs say, each on its own port, and prints each base
 URL with ready-to-paste VENDORKIT_* exports. It runs until interrupted.
 
---port N puts the vendors on N, N+1, ... (bss, blueprint, decisiv,
-ioffice) and the admin endpoint on the port after them, so the URLs stay
+--port N puts the vendors on N, N+1, ... (` + vendorNames() + `) and
+the admin endpoint on the port after them, so the URLs stay
 the same across runs; without it every port is a free one.
 
 The admin endpoint (127.0.0.1 only) is what 'vendorkit sandbox ctl' talks

@@ -250,7 +250,7 @@ func TestSandboxPortAndFlags(t *testing.T) {
 			t.Errorf("%s=%q, want %q", k, c.env[k], v)
 		}
 	}
-	if !strings.Contains(c.out.String(), fmt.Sprintf("# admin: http://127.0.0.1:%d", port+4)) {
+	if !strings.Contains(c.out.String(), fmt.Sprintf("# admin: http://127.0.0.1:%d", port+len(specs.Vendors()))) {
 		t.Errorf("no admin line:\n%s", c.out.String())
 	}
 
@@ -294,7 +294,7 @@ func TestSandboxPortInUse(t *testing.T) {
 		want  string
 	}{
 		{"a vendor's port", 1, "needs that port and the next ones free"},
-		{"the admin port", 4, "puts the admin endpoint on"},
+		{"the admin port", len(specs.Vendors()), "puts the admin endpoint on"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			port := freePorts(t, len(specs.Vendors())+1)
@@ -581,7 +581,7 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 		}
 		if strings.Contains(lines.String(), envAdminURL) {
 			env = parseExports(t, lines.String())
-			if env[envAdminURL] != fmt.Sprintf("http://127.0.0.1:%d", port+4) {
+			if env[envAdminURL] != fmt.Sprintf("http://127.0.0.1:%d", port+len(specs.Vendors())) {
 				t.Errorf("admin URL %s with --port %d", env[envAdminURL], port)
 			}
 			break

@@ -253,3 +253,16 @@ func Open[C client.Session](c C, err error) (client.Session, error) {
 	}
 	return c, nil
 }
+
+// OpenFunc is a descriptor's Open for a vendor package: its FromLookup,
+// then its New with the options.
+func OpenFunc[Cfg any, C client.Session](fromLookup func(func(string) (string, bool)) (Cfg, error),
+	newClient func(Cfg, ...client.Option) (C, error)) func(func(string) (string, bool), ...client.Option) (client.Session, error) {
+	return func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
+		cfg, err := fromLookup(lookup)
+		if err != nil {
+			return nil, err
+		}
+		return Open(newClient(cfg, opts...))
+	}
+}

@@ -38,7 +38,7 @@ type caller struct {
 //     assemble from x/oauth2, so vendorkit's token layer and x/oauth2's
 //     meet on equal terms.
 //   - vendorkit: bss.New, the full stack (generated client, auth.Source
-//     cache, editors, retryablehttp).
+//     cache, the authorizing transport on go-retryablehttp).
 var clientKinds = []string{"raw", "gen-static", "oauth2", "gen-oauth2", "vendorkit"}
 
 // newTransport is every client's base transport: a fresh clone of

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -608,6 +609,109 @@ func TestQueryPlacementErrorsRedacted(t *testing.T) {
 		t.Fatalf("the attempt's query %v, want a=1&access_token=<token>", got)
 	}
 }
+
+// Query placement under names RedactURL does not know (accessToken, a
+// vendor's own "auth"): no log line, debug included, and no error holds
+// the token in any encoding Secrets knows, whether the server rejects it
+// once (the re-auth and its log lines), the connection fails (the
+// attempt's *url.Error quotes the attempt's URL, token included), a
+// transport's error quotes that URL, or a server echoes the token into a
+// cross-origin redirect's Location.
+func TestQueryPlacementNeverLogged(t *testing.T) {
+	for _, name := range []string{"accessToken", "auth"} {
+		t.Run(name, func(t *testing.T) {
+			log, logs := newCaptureLogger()
+			clock := newFakeClock()
+			ff := &fakeFlow{clock: clock, life: time.Hour}
+			var mu sync.Mutex
+			var minted []string
+			ff.tokenFn = func(context.Context) (*Token, error) {
+				tok := ff.mint("QTOKEN")
+				mu.Lock()
+				minted = append(minted, tok.AccessToken)
+				mu.Unlock()
+				return tok, nil
+			}
+			src := newTestSource(t, ff, SourceOptions{Clock: clock})
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			defer other.Close()
+			var hits atomic.Int64
+			var sent []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/cross" {
+					http.Redirect(w, r, other.URL+"/landing?echo="+url.QueryEscape(r.URL.Query().Get(name)), http.StatusFound)
+					return
+				}
+				mu.Lock()
+				sent = append(sent, r.URL.Query().Get(name))
+				mu.Unlock()
+				if hits.Add(1) == 1 {
+					w.WriteHeader(http.StatusUnauthorized)
+				}
+			}))
+			defer srv.Close()
+			c, _ := apiClient(t, src, Query(name), srv.URL, func(o *HTTPOptions) { o.Logger = log })
+			resp, _, err := do(t, c, nil, context.Background(), "GET", srv.URL+"/x?a=1", nil)
+			if err != nil || resp.StatusCode != 200 || hits.Load() != 2 {
+				t.Fatalf("401 then 200: %v %v, %d hits", resp, err, hits.Load())
+			}
+			if _, _, err := do(t, c, nil, context.Background(), "GET", srv.URL+"/cross", nil); err != nil {
+				t.Fatal(err)
+			}
+
+			var errs []error
+			fd := &failingDial{next: testTransport(t)}
+			fd.n.Store(100)
+			quoting := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				return nil, fmt.Errorf("instrumented transport: %s: %w", r.URL, syscall.ECONNREFUSED)
+			})
+			for _, base := range []http.RoundTripper{fd, quoting} {
+				c2, _ := apiClient(t, src, Query(name), "https://api.example.com", func(o *HTTPOptions) {
+					o.Logger, o.Base, o.RetryMax = log, base, 1
+				})
+				req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
+				_, err := c2.Do(req)
+				var op *net.OpError
+				if !errors.As(err, &op) && !errors.Is(err, syscall.ECONNREFUSED) {
+					t.Fatalf("connection error: cause lost: %v", err)
+				}
+				errs = append(errs, err)
+			}
+
+			mu.Lock()
+			defer mu.Unlock()
+			if len(minted) != 2 || fmt.Sprint(sent) != fmt.Sprint(minted) {
+				t.Fatalf("tokens minted %v, sent %v: want each sent once", minted, sent)
+			}
+			if got := fd.lastQuery.Load(); got == nil || !strings.Contains(*got, minted[1]) {
+				t.Fatalf("the failing attempt carried no token: %v", got)
+			}
+			text := logs()
+			for _, err := range errs {
+				text += "\n" + err.Error() + "\n" + fmt.Sprintf("%+v %#v", err, err) + "\n" + SafeErrorString(err)
+			}
+			for _, tok := range minted {
+				for _, enc := range encodings(tok) {
+					if i := strings.Index(text, enc); i >= 0 {
+						t.Errorf("token (as %q) leaked: …%s…", enc, text[max(0, i-150):min(len(text), i+len(enc)+20)])
+						break
+					}
+				}
+			}
+			for _, line := range []string{"re-authenticating after rejected token", "vendorkit: response",
+				"vendorkit: request failed", "credentials stripped on cross-origin redirect", "instrumented transport", "a=1"} {
+				if !strings.Contains(text, line) {
+					t.Errorf("logs and errors lack %q:\n%s", line, text)
+				}
+			}
+		})
+	}
+}
+
+// roundTripFunc is a RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func minInt(a, b int) int {
 	if a < b {

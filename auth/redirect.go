@@ -33,10 +33,16 @@ func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error 
 		Query(name).remove(req)
 		req.Header.Del(name)
 	}
-	t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
-		"vendor", t.opts.Vendor, "from", RedactURL(orig.URL), "to", RedactURL(req.URL))
+	if t.debug() {
+		t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
+			"vendor", t.opts.Vendor, "from", t.logURL(orig.URL), "to", t.logURL(req.URL))
+	}
 	return nil
 }
+
+// logURL is u for a log line: redacted and scrubbed of the client's
+// secrets (a server may echo a token into a Location).
+func (t *transport) logURL(u *url.URL) string { return t.secrets("").Scrub(RedactURL(u)) }
 
 // refuseRedirect is the CheckRedirect of a RefuseRedirects client.
 func (t *transport) refuseRedirect(req *http.Request, _ []*http.Request) error {

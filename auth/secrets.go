@@ -62,10 +62,15 @@ func (s *Secrets) WithBasic(user, pass string) *Secrets {
 // credential shapes (see the package function Scrub). Scrub before you
 // truncate: a secret cut in half no longer matches.
 func (s *Secrets) Scrub(text string) string {
-	if s != nil && s.repl != nil {
-		text = s.repl.Replace(text)
+	return scrubShapes(s.replace(text))
+}
+
+// replace removes every known secret, in every encoding; no shapes.
+func (s *Secrets) replace(text string) string {
+	if s == nil || s.repl == nil {
+		return text
 	}
-	return scrubShapes(text)
+	return s.repl.Replace(text)
 }
 
 // MaxLen is the length of the longest encoding s knows: read that much

@@ -303,38 +303,40 @@ func (s *Store) renew(key, token string, stop <-chan struct{}, done chan<- struc
 	}
 }
 
-// WaitLease subscribes to id's channel, returns at once if the lease is
-// already free, else waits for a message, one PollInterval, or ctx.
+// WaitLease subscribes to id's channel, once per wait, and returns when a
+// message says the lease was released or the entry changed, when a check
+// of the lease finds it free, or when ctx ends (its error). The lease is
+// checked once subscribed and at every PollInterval without a message (a
+// message may be missed). A subscription slower to confirm than
+// PollInterval is a poll, not an error.
 func (s *Store) WaitLease(ctx context.Context, id auth.Identity) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// go-redis opens a connection per subscription: one for the whole wait.
 	ps := s.rdb.Subscribe(ctx, s.channel(id))
 	defer ps.Close()
-	// The confirmation: from here on no release is missed.
-	if _, err := ps.ReceiveTimeout(ctx, s.timeout(ctx)); err != nil {
+	for {
+		// The first answer is the confirmation: from then on no release
+		// is missed.
+		msg, err := ps.ReceiveTimeout(ctx, s.timeout(ctx))
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
-		return err
-	}
-	n, err := s.rdb.Exists(ctx, s.leaseKey(id)).Result()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	if _, err := ps.ReceiveTimeout(ctx, s.timeout(ctx)); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
+		if err != nil && !isTimeout(err) {
+			return err
 		}
-		if isTimeout(err) {
-			return nil // the poll: the caller checks again
+		if _, ok := msg.(*redis.Message); ok {
+			return nil
 		}
-		return err
+		n, err := s.rdb.Exists(ctx, s.leaseKey(id)).Result()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
 	}
-	return nil
 }
 
 // timeout is one poll interval, cut to ctx's deadline (go-redis's reads

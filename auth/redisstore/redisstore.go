@@ -111,14 +111,10 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 		s.poll = 250 * time.Millisecond
 	}
 	if s.clock == nil {
-		s.clock = realClock{}
+		s.clock = envelope.SystemClock{}
 	}
 	return s, nil
 }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // EntryKey is the Redis key of id's entry.
 func (s *Store) EntryKey(id auth.Identity) string { return s.prefix + "{" + id.Key() + "}" }
@@ -196,11 +192,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 		return false, err
 	}
 	cur, err := s.decode(id, raw)
-	if err != nil && !errors.Is(err, auth.ErrBadStoredToken) {
+	match, err := envelope.Matches(cur, err, old) // a bad entry counts as empty: old nil replaces it
+	if !match || err != nil {
 		return false, err
-	}
-	if !sameToken(cur, old) {
-		return false, nil
 	}
 	var data []byte
 	var ttl time.Duration
@@ -230,13 +224,6 @@ func (s *Store) entryTTL(t *auth.Token, now time.Time) time.Duration {
 		return d
 	}
 	return s.refreshTTL
-}
-
-func sameToken(a, b *auth.Token) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.AccessToken == b.AccessToken
 }
 
 var (

@@ -5,7 +5,8 @@
 // with AES-256-GCM. The header is the sealed body's additional data, so a
 // ciphertext moved to another identity's entry, or a header edited, fails
 // to open. Stored bytes never contain a password or client secret: the
-// token is the only secret in them.
+// token is the only secret in them. The package also holds the stores'
+// compare-and-swap comparison (Matches) and their default clock.
 package envelope
 
 import (

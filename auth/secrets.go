@@ -29,7 +29,6 @@ type Secrets struct {
 	values []string // as given, for With
 	pairs  [][2]string
 	repl   *strings.Replacer
-	maxLen int // longest encoding, in bytes
 }
 
 // NewSecrets returns the Secrets of values; empty values are ignored.
@@ -73,15 +72,6 @@ func (s *Secrets) replace(text string) string {
 	return s.repl.Replace(text)
 }
 
-// MaxLen is the length of the longest encoding s knows: read that much
-// past a cut before scrubbing, so no secret straddles it.
-func (s *Secrets) MaxLen() int {
-	if s == nil {
-		return 0
-	}
-	return s.maxLen
-}
-
 // Excerpt scrubs text and then cuts it to at most n bytes (on a UTF-8
 // boundary, control characters replaced), in that order.
 func (s *Secrets) Excerpt(text string, n int) string {
@@ -116,7 +106,6 @@ func build(values []string, pairs [][2]string) *Secrets {
 	// strings.Replacer tries its arguments in order at each position:
 	// longest first, so "a%21" wins over its prefix "a".
 	slices.SortStableFunc(encs, func(a, b string) int { return len(b) - len(a) })
-	s.maxLen = len(encs[0])
 	args := make([]string, 0, 2*len(encs))
 	for _, e := range encs {
 		args = append(args, e, redacted)

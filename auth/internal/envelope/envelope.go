@@ -57,9 +57,6 @@ func NewCodec(key []byte) (*Codec, error) {
 	return &Codec{aead: aead}, nil
 }
 
-// Encrypted reports whether the codec seals tokens.
-func (c *Codec) Encrypted() bool { return c.aead != nil }
-
 // header is the part of an entry readable without the key. Times are
 // strings so that the additional data re-marshals byte for byte.
 type header struct {

@@ -166,7 +166,7 @@ func (s *Source) save(ctx context.Context, old, nt *Token, bad string) *Token {
 	// Someone else swapped meanwhile (a process without the lease, or
 	// one whose lease expired): a usable stored token wins.
 	other, lok := s.load(ctx)
-	if lok && other != nil && other.AccessToken != bad && other.Valid(s.clock.Now()) && sendable(other) == nil {
+	if lok && adoptable(other, nil, bad, s.clock.Now()) {
 		s.log.Info("vendorkit: token store changed during fetch; adopting stored token", "vendor", s.vendor)
 		s.discard(ctx, nt)
 		return other

@@ -153,7 +153,8 @@ func (s *Source) save(ctx context.Context, old, nt *Token, bad string) *Token {
 		if ctx.Err() == nil {
 			s.storeFailed("save", err)
 		}
-		s.log.Warn("vendorkit: token store save failed; token kept in memory and written back later",
+		// storeFailed warns once per outage; each failure is a debug line.
+		s.log.Debug("vendorkit: token store save failed; token kept in memory and written back later",
 			"vendor", s.vendor, "error", SafeErrorString(err))
 		s.writeBackLater(nt)
 		return nt

@@ -67,6 +67,16 @@ func (s *Source) load(ctx context.Context) (t *Token, ok bool) {
 	}
 }
 
+// loadUsable reads the Store as it is, outage or not; a bad stored entry
+// counts as empty (the next token replaces it).
+func (s *Source) loadUsable(ctx context.Context) (*Token, error) {
+	t, err := s.store.Load(ctx, s.id)
+	if errors.Is(err, ErrBadStoredToken) {
+		return nil, nil
+	}
+	return t, err
+}
+
 // adoptable: stored is a token to use instead of fetching: valid,
 // sendable, not the rejected one, not the one already current.
 func adoptable(stored *Token, cur *entry, bad string, now time.Time) bool {
@@ -241,10 +251,7 @@ func (s *Source) writeBack() bool {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
-	cur, err := s.store.Load(ctx, s.id)
-	if errors.Is(err, ErrBadStoredToken) {
-		cur, err = nil, nil
-	}
+	cur, err := s.loadUsable(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.storeFailed("write back", err)

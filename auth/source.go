@@ -309,10 +309,7 @@ func (s *Source) Revoke(ctx context.Context) error {
 	s.cur.Store(nil)
 	s.pubMu.Unlock()
 
-	stored, err := s.store.Load(ctx, s.id)
-	if errors.Is(err, ErrBadStoredToken) {
-		stored, err = nil, nil // nothing usable to revoke there; the next token replaces it
-	}
+	stored, err := s.loadUsable(ctx) // a bad entry holds nothing usable to revoke
 	if err != nil {
 		return &Error{Vendor: s.vendor, Op: OpRevoke, Err: fmt.Errorf("store load: %w", err)}
 	}

@@ -102,27 +102,28 @@ func (s *Source) usable(t *Token) *Token {
 //
 //   - release non-nil: the lease is held; stored is the token read under
 //     it (another process may have refreshed while this one waited);
-//   - release nil, adopt true: stored is another process's new token;
-//   - release nil, adopt false: no lease (no Leaser, or the store is
+//   - release nil, stored non-nil: stored is another process's new token,
+//     to adopt;
+//   - release nil, stored nil: no lease (no Leaser, or the store is
 //     unavailable): fetch on the in-process single flight alone.
-func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release func(), stored *Token, storeOK, adopt bool, err error) {
+func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release func(), stored *Token, storeOK bool, err error) {
 	l, isLeaser := s.store.(Leaser)
 	if !isLeaser || !s.storeUsable() {
-		return nil, nil, false, false, nil
+		return nil, nil, false, nil
 	}
 	waited := false
 	for {
 		rel, got, err := l.TryLease(ctx, s.id)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return nil, nil, false, false, s.leaseWaitError(cerr)
+				return nil, nil, false, s.leaseWaitError(cerr)
 			}
 			s.storeFailed("lease", err)
-			return nil, nil, false, false, nil
+			return nil, nil, false, nil
 		}
 		if got {
 			stored, storeOK = s.load(ctx)
-			return rel, stored, storeOK, false, nil
+			return rel, stored, storeOK, nil
 		}
 		if !waited {
 			waited = true
@@ -130,17 +131,17 @@ func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release f
 		}
 		if err := l.WaitLease(ctx, s.id); err != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return nil, nil, false, false, s.leaseWaitError(cerr)
+				return nil, nil, false, s.leaseWaitError(cerr)
 			}
 			s.storeFailed("lease wait", err)
-			return nil, nil, false, false, nil
+			return nil, nil, false, nil
 		}
 		stored, storeOK = s.load(ctx)
 		if !storeOK {
-			return nil, nil, false, false, nil
+			return nil, nil, false, nil
 		}
 		if adoptable(stored, cur, bad, s.clock.Now()) {
-			return nil, stored, true, true, nil
+			return nil, stored, true, nil
 		}
 	}
 }

@@ -584,11 +584,11 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	}
 	// Cross-process single flight: take the store's lease, or wait for
 	// the process that holds it and adopt what it stores.
-	release, leased, leaseOK, adopt, err := s.acquire(ctx, cur, bad)
+	release, leased, leaseOK, err := s.acquire(ctx, cur, bad)
 	if err != nil {
 		return nil, err
 	}
-	if adopt {
+	if release == nil && leased != nil {
 		return s.adopt(epoch, leased)
 	}
 	if release != nil {

@@ -599,14 +599,14 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 			return s.adopt(epoch, stored)
 		}
 	}
+	base := stored
 	if !storeOK {
 		loaded = nil
 		if cur != nil {
 			loaded = cur.tok // compare-and-swap against it when the store returns
 		}
-		stored = loaded
+		base = loaded
 	}
-	base := stored
 	if base == nil && cur != nil {
 		base = cur.tok
 	}

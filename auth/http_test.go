@@ -528,6 +528,62 @@ func TestRedirectToSubdomainStripped(t *testing.T) {
 	}
 }
 
+// A hop that leaves the origin loses every header the caller set whose
+// name is a credential's, whatever the vendor calls it, and keeps the
+// others; a hop back to the origin gets them again from the caller's
+// request (but those net/http strips for the rest of the chain).
+func TestRedirectStripsCallerCredentialHeaders(t *testing.T) {
+	fh := &fakeHosts{h: func(r *http.Request) *http.Response {
+		switch r.URL.Host {
+		case "api.example.com":
+			if r.URL.Path == "/back" {
+				return &http.Response{StatusCode: 200}
+			}
+			return &http.Response{StatusCode: 302, Header: http.Header{"Location": {"https://files.example.net/x"}}}
+		default:
+			return &http.Response{StatusCode: 302, Header: http.Header{"Location": {"https://api.example.com/back"}}}
+		}
+	}}
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	c, _ := apiClient(t, src, Header("x-access-token"), "https://api.example.com", func(o *HTTPOptions) { o.Base = fh })
+	req, _ := http.NewRequest("GET", "https://api.example.com/r", nil)
+	caller := map[string]string{
+		"X-Api-Key": "caller-key", "X-Vendor-Session": "caller-session", "X-Auth-Password": "caller-pw",
+		"Cookie": "sid=caller-cookie", "Proxy-Authorization": "Basic caller", "X-Trace": "trace-1",
+	}
+	for k, v := range caller {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(resp, err)
+	}
+	resp.Body.Close()
+	fh.mu.Lock()
+	defer fh.mu.Unlock()
+	away, back := fh.seen["files.example.net"], fh.seen["api.example.com"]
+	for k, v := range caller {
+		if k == "X-Trace" {
+			if away.Get(k) != v {
+				t.Errorf("%s not kept across origins: %v", k, away)
+			}
+			continue
+		}
+		if away.Get(k) != "" {
+			t.Errorf("%s sent to another origin: %q", k, away.Get(k))
+		}
+		// net/http itself keeps Cookie and Proxy-Authorization off every
+		// hop after one that left the domain.
+		if k != "Cookie" && k != "Proxy-Authorization" && back.Get(k) != v {
+			t.Errorf("%s not restored on the hop back to the origin: %v", k, back)
+		}
+	}
+	if away.Get("X-Access-Token") != "" || back.Get("X-Access-Token") == "" {
+		t.Errorf("the placed token: away %q, back %q", away.Get("X-Access-Token"), back.Get("X-Access-Token"))
+	}
+}
+
 // Plain http to a non-loopback host is refused before any byte leaves,
 // including after a redirect downgrade; loopback and opt-in are allowed.
 func TestInsecureHTTPRefused(t *testing.T) {

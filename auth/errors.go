@@ -165,9 +165,9 @@ func (e *Error) Is(target error) bool {
 		clientFault := e.StatusCode == http.StatusUnauthorized || e.Code == "invalid_client" ||
 			e.StatusCode == http.StatusBadRequest && e.Code == "unauthorized_client"
 		switch e.Op {
-		case "token":
+		case OpToken:
 			return clientFault || e.StatusCode == http.StatusBadRequest && e.Code == "invalid_grant"
-		case "exchange":
+		case OpExchange:
 			return clientFault
 		}
 		return false

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -21,7 +20,7 @@ import (
 // request: net/http builds each hop from the caller's.
 func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
-		return errors.New("vendorkit: stopped after 10 redirects")
+		return fmt.Errorf("vendorkit: stopped after %d redirects", maxRedirects)
 	}
 	orig := via[0]
 	if origin.Same(orig.URL, req.URL) {

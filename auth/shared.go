@@ -11,10 +11,13 @@ import (
 // tries the store again, and the longest wait between write-back tries.
 // Real time, not the Clock: they pace calls to infrastructure.
 const (
-	storeProbe       = time.Second
-	storeProbeMax    = 30 * time.Second
-	errLeaseWaitText = "waiting for another process to fetch the token"
+	storeProbe    = time.Second
+	storeProbeMax = 30 * time.Second
 )
+
+// errLeaseWaitText says what a fetch was doing when its context ended
+// while another process held the Store's lease.
+const errLeaseWaitText = "waiting for another process to fetch the token"
 
 // storeUsable: no store failure is known, or it is time to try again.
 // While the store is down the Source does not pay its timeouts on every

@@ -27,8 +27,8 @@
 //     stops everything the Source started and waits for it.
 //   - No lock is ever held across a token request, a revoke request or a
 //     store call: a dead endpoint delays only the callers that need it,
-//     each until its own deadline (FetchTimeout bounds every fetch and
-//     revoke).
+//     each until its own deadline (FetchTimeout bounds every fetch, Put
+//     and revoke).
 //
 // NewHTTPClient returns the *http.Client that authorizes requests to one
 // origin: static headers, the token at its Placement, one re-authenticated

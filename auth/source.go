@@ -240,7 +240,9 @@ func (s *Source) Invalidate(accessToken string) bool {
 
 // Put seeds a token obtained elsewhere (e.g. iOFFICE's browser flow). It is
 // saved to the Store before it becomes current. An already expired token is
-// kept only for its refresh token: the next Token call refreshes.
+// kept only for its refresh token: the next Token call refreshes. The
+// store calls run under ctx and FetchTimeout, and Close cancels them; after
+// Close, Put fails with ErrClosed.
 func (s *Source) Put(ctx context.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return &Error{Vendor: s.vendor, Op: OpToken, Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
@@ -248,6 +250,12 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 	if err := sendable(t); err != nil {
 		return &Error{Vendor: s.vendor, Op: OpToken, Err: err}
 	}
+	if !s.enter() {
+		return &Error{Vendor: s.vendor, Op: OpToken, Err: ErrClosed}
+	}
+	defer s.leave()
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	publish := func() {
 		now := s.clock.Now()
 		e := s.newEntry(t, now)

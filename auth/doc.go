@@ -27,8 +27,8 @@
 //     stops everything the Source started and waits for it.
 //   - No lock is ever held across a token request, a revoke request or a
 //     store call: a dead endpoint delays only the callers that need it,
-//     each until its own deadline (FetchTimeout bounds every fetch and
-//     revoke).
+//     each until its own deadline (FetchTimeout bounds every fetch, Put
+//     and revoke).
 //
 // NewHTTPClient returns the *http.Client that authorizes requests to one
 // origin: static headers, the token at its Placement, one re-authenticated
@@ -56,10 +56,11 @@
 //   - Bound resource calls with their contexts: like net/http, the client
 //     has no timeout of its own.
 //   - Call Close when done with a Source or a client.
-//   - A Flow computes expiry in its vendor's unit (ExpiresIn, lifetime) and
-//     returns *Error values built from the token endpoint's answer
-//     (ReadTokenResponse, ParseTokenFields); a Flow that cannot run its
-//     grant any more wraps ErrReloginRequired.
+//   - A Flow computes expiry in its vendor's unit (TokenFields.Token with
+//     the unit of expires_in, or ExpiresIn for a lifetime it converted
+//     itself) and returns *Error values built from the token endpoint's
+//     answer (ReadTokenResponse, ParseTokenFields); a Flow that cannot run
+//     its grant any more wraps ErrReloginRequired.
 //
 // DESIGN.md in the repository explains the data paths and the locks.
 package auth

@@ -165,9 +165,9 @@ func (e *Error) Is(target error) bool {
 		clientFault := e.StatusCode == http.StatusUnauthorized || e.Code == "invalid_client" ||
 			e.StatusCode == http.StatusBadRequest && e.Code == "unauthorized_client"
 		switch e.Op {
-		case "token":
+		case OpToken:
 			return clientFault || e.StatusCode == http.StatusBadRequest && e.Code == "invalid_grant"
-		case "exchange":
+		case OpExchange:
 			return clientFault
 		}
 		return false
@@ -189,15 +189,9 @@ func isTokenOp(op Op) bool {
 
 // responseError builds an *Error from a token-endpoint HTTP failure. It
 // parses an OAuth JSON error body ({"error","error_description"}) when
-// present, and scrubs and truncates the body. Retryable is set for 429 and
-// 5xx. It never panics, whatever the body. (*Secrets).responseError also
-// removes a client's own secrets.
-func responseError(vendor string, op Op, status int, body []byte) *Error {
-	return (*Secrets)(nil).responseError(vendor, op, status, body)
-}
-
-// responseError is the package function responseError that also removes
-// the secrets s knows, before anything is truncated.
+// present, and scrubs the body of the secrets s knows (a nil s: of the
+// well-known shapes only), then truncates it. Retryable is set for 429 and
+// 5xx. It never panics, whatever the body.
 func (s *Secrets) responseError(vendor string, op Op, status int, body []byte) *Error {
 	e := &Error{
 		Vendor:     vendor,

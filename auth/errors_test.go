@@ -304,7 +304,7 @@ func TestSecretScan(t *testing.T) {
 	// Success, API calls, revocation storm, expiry with rotation.
 	src := newTestSource(t, newFlow(testPassword), SourceOptions{Vendor: "bss", Clock: clock, Logger: log})
 	for _, p := range []Placement{Bearer(), Header("x-access-token"), Query("access_token")} {
-		c, edit := apiClient(t, src, p, ts.srv.URL, func(o *HTTPOptions) { o.Logger = log })
+		c := apiClient(t, src, p, ts.srv.URL, func(o *HTTPOptions) { o.Logger = log })
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ts.mu.Lock()
 			ok := ts.live[p.from(r)]
@@ -315,14 +315,14 @@ func TestSecretScan(t *testing.T) {
 		})
 		ts.resource.Store(&h)
 		for range 3 {
-			_, _, err := do(t, c, edit, context.Background(), "GET", ts.srv.URL+"/api/x?a=1", nil)
+			_, _, err := do(t, c, context.Background(), "GET", ts.srv.URL+"/api/x?a=1", nil)
 			keep(err)
 			ts.revokeAll()
 		}
 		// Transport errors (the token placed in the URL, with Query).
 		fd := &failingDial{next: testTransport(t)}
 		fd.n.Store(100)
-		c2, _ := apiClient(t, src, p, "https://api.example.com", func(o *HTTPOptions) { o.Logger = log; o.Base = fd; o.RetryMax = 1 })
+		c2 := apiClient(t, src, p, "https://api.example.com", func(o *HTTPOptions) { o.Logger = log; o.Base = fd; o.RetryMax = 1 })
 		req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
 		_, err := c2.Do(req)
 		keep(err)

@@ -34,14 +34,15 @@ type TokenEvent struct {
 	HasRefresh bool      // the new token carries a refresh token
 }
 
-// notify calls the hook, if any. A panicking hook is logged, not fatal:
-// it may run inside a fetch that other callers wait for.
+// notify calls the hook, if any, with t the new token (nil for an
+// invalidation or a revoke). A panicking hook is logged, not fatal: it may
+// run inside a fetch that other callers wait for.
 func (s *Source) notify(reason TokenChange, t *Token) {
 	if s.onChange == nil {
 		return
 	}
 	ev := TokenEvent{Vendor: s.vendor, Reason: reason}
-	if t != nil && reason != TokenInvalidated && reason != TokenRevoked {
+	if t != nil {
 		ev.Expiry, ev.HasRefresh = t.Expiry, t.RefreshToken != ""
 	}
 	defer func() {

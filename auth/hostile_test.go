@@ -334,7 +334,7 @@ func TestResourceErrorScrubsTokenInUse(t *testing.T) {
 	}
 	src := newTestSource(t, primaryOnly{flow}, SourceOptions{Vendor: "v", Clock: flow.clock})
 	errForbidden := errors.New("forbidden sentinel")
-	c, edit := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
+	c := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
 		o.Secrets = NewSecrets(testClientSecret)
 		o.CheckResponse = func(r *http.Response) error {
 			if r.StatusCode == 403 {
@@ -348,7 +348,7 @@ func TestResourceErrorScrubsTokenInUse(t *testing.T) {
 		status int
 		cause  error
 	}{{"/always401", 401, ErrUnauthorized}, {"/forbidden", 403, errForbidden}} {
-		_, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+tc.path, nil)
+		_, _, err := do(t, c, context.Background(), "GET", srv.URL+tc.path, nil)
 		var ae *Error
 		if !errors.Is(err, tc.cause) || !errors.As(err, &ae) || ae.StatusCode != tc.status || ae.Body == "" {
 			t.Fatalf("%s: err = %v", tc.path, err)

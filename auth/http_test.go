@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,27 +18,23 @@ import (
 )
 
 // apiClient is an authorizing client for origin, as a vendor client wires
-// it; it returns a nil editor for do (authorization is the transport's).
-func apiClient(t *testing.T, src *Source, p Placement, origin string, mod func(*HTTPOptions)) (*http.Client, func(context.Context, *http.Request) error) {
+// it.
+func apiClient(t *testing.T, src *Source, p Placement, origin string, mod func(*HTTPOptions)) *http.Client {
 	t.Helper()
 	o := HTTPOptions{Vendor: "test", Source: src, Origin: origin, Placement: p, Base: testTransport(t),
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond}
 	if mod != nil {
 		mod(&o)
 	}
-	return NewHTTPClient(o), nil
+	return NewHTTPClient(o)
 }
 
-func do(t *testing.T, c *http.Client, edit func(context.Context, *http.Request) error, ctx context.Context, method, url string, body io.Reader) (*http.Response, []byte, error) {
+// do sends one request with c and reads the whole response.
+func do(t *testing.T, c *http.Client, ctx context.Context, method, url string, body io.Reader) (*http.Response, []byte, error) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if edit != nil {
-		if err := edit(ctx, req); err != nil {
-			return nil, nil, err
-		}
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -56,9 +53,9 @@ func TestReauthStormAfterRevocation(t *testing.T) {
 	flow := &passwordFlow{vendor: "bss", endpoint: ts.srv.URL + "/token", clock: clock, password: testPassword,
 		client: NewHTTPClient(HTTPOptions{Vendor: "bss", Base: testTransport(t), MaxResponseBytes: MaxTokenResponseBytes})}
 	src := newTestSource(t, flow, SourceOptions{Vendor: "bss", Clock: clock})
-	c, edit := apiClient(t, src, Bearer(), ts.srv.URL, nil)
+	c := apiClient(t, src, Bearer(), ts.srv.URL, nil)
 
-	if _, _, err := do(t, c, edit, context.Background(), "GET", ts.srv.URL+"/api/x", nil); err != nil {
+	if _, _, err := do(t, c, context.Background(), "GET", ts.srv.URL+"/api/x", nil); err != nil {
 		t.Fatal(err)
 	}
 	ts.revokeAll()
@@ -69,7 +66,7 @@ func TestReauthStormAfterRevocation(t *testing.T) {
 	var failures atomic.Int64
 	for range n {
 		wg.Go(func() {
-			resp, _, err := do(t, c, edit, context.Background(), "GET", ts.srv.URL+"/api/x", nil)
+			resp, _, err := do(t, c, context.Background(), "GET", ts.srv.URL+"/api/x", nil)
 			if err != nil || resp.StatusCode != 200 {
 				failures.Add(1)
 				t.Errorf("call failed: %v %v", resp, err)
@@ -100,8 +97,8 @@ func TestSecondUnauthorizedIsTyped(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: time.Hour}
 	src := newTestSource(t, ff, SourceOptions{Clock: clock})
-	c, edit := apiClient(t, src, Header("x-access-token"), srv.URL, nil)
-	_, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
+	c := apiClient(t, src, Header("x-access-token"), srv.URL, nil)
+	_, _, err := do(t, c, context.Background(), "GET", srv.URL+"/x", nil)
 	var ae *Error
 	if !errors.Is(err, ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Vendor != "test" {
 		t.Fatalf("err = %v", err)
@@ -125,7 +122,7 @@ func TestVendorStatusHookNoReauth(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: time.Hour}
 	src := newTestSource(t, ff, SourceOptions{Clock: clock})
-	c, edit := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
+	c := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
 		o.CheckResponse = func(r *http.Response) error {
 			if r.StatusCode == 403 {
 				body = r.Body
@@ -134,7 +131,7 @@ func TestVendorStatusHookNoReauth(t *testing.T) {
 			return nil
 		}
 	})
-	_, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
+	_, _, err := do(t, c, context.Background(), "GET", srv.URL+"/x", nil)
 	if !errors.Is(err, errNoBearer) {
 		t.Fatalf("err = %v", err)
 	}
@@ -146,7 +143,8 @@ func TestVendorStatusHookNoReauth(t *testing.T) {
 	}
 }
 
-// Retries are re-signed with the current token (editors ran only once).
+// Retries are re-signed with the current token, not the one the first
+// attempt carried.
 func TestRetryResignsWithCurrentToken(t *testing.T) {
 	clock := newFakeClock()
 	ff := &fakeFlow{clock: clock, life: time.Hour}
@@ -166,8 +164,8 @@ func TestRetryResignsWithCurrentToken(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, edit := apiClient(t, src, Header("x-access-token"), srv.URL, nil)
-	resp, _, err := do(t, c, edit, context.Background(), "GET", srv.URL+"/x", nil)
+	c := apiClient(t, src, Header("x-access-token"), srv.URL, nil)
+	resp, _, err := do(t, c, context.Background(), "GET", srv.URL+"/x", nil)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatal(resp, err)
 	}
@@ -247,7 +245,7 @@ func TestRetryAfterBeyondCapReturnsAtOnce(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tc.ctxTimeout)
 				defer cancel()
 			}
-			resp, _, err := do(t, c, nil, ctx, "GET", srv.URL, nil)
+			resp, _, err := do(t, c, ctx, "GET", srv.URL, nil)
 			if err != nil || resp.StatusCode != tc.wantStatus || hits.Load() != tc.wantHits {
 				t.Fatalf("got %v %v after %d requests; want %d after %d", resp, err, hits.Load(), tc.wantStatus, tc.wantHits)
 			}
@@ -270,7 +268,7 @@ func TestRetryBudgetSharedByWaits(t *testing.T) {
 	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryMax: 10,
 		RetryWaitMin: 40 * time.Millisecond, RetryWaitMax: 40 * time.Millisecond,
 		RetryBudget: 100 * time.Millisecond, Logger: log})
-	resp, _, err := do(t, c, nil, context.Background(), "GET", srv.URL, nil)
+	resp, _, err := do(t, c, context.Background(), "GET", srv.URL, nil)
 	if err != nil || resp.StatusCode != 503 || hits.Load() != 3 {
 		t.Fatalf("got %v %v after %d requests; want the 503 after 3", resp, err, hits.Load())
 	}
@@ -296,7 +294,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()
-	_, _, err := do(t, c, nil, ctx, "GET", srv.URL, nil)
+	_, _, err := do(t, c, ctx, "GET", srv.URL, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -336,7 +334,7 @@ func TestNonIdempotentRetryRules(t *testing.T) {
 			var hits atomic.Int64
 			srv := statusServer(t, tc.status, &hits)
 			c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
-			resp, _, err := do(t, c, nil, context.Background(), tc.method, srv.URL, strings.NewReader("payload"))
+			resp, _, err := do(t, c, context.Background(), tc.method, srv.URL, strings.NewReader("payload"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -375,7 +373,7 @@ func TestAmbiguousErrorRetryRules(t *testing.T) {
 			}
 		}))
 		c := NewHTTPClient(HTTPOptions{Base: testTransport(t), RetryWaitMin: time.Millisecond})
-		resp, _, err := do(t, c, nil, context.Background(), method, srv.URL, strings.NewReader("payload"))
+		resp, _, err := do(t, c, context.Background(), method, srv.URL, strings.NewReader("payload"))
 		if method == "POST" {
 			if err == nil || hits.Load() != 1 {
 				t.Fatalf("POST replayed: hits %d err %v", hits.Load(), err)
@@ -409,13 +407,13 @@ func TestPostRetriedOnDialError(t *testing.T) {
 	fd := &failingDial{next: testTransport(t)}
 	fd.n.Store(2)
 	c := NewHTTPClient(HTTPOptions{Base: fd, RetryWaitMin: time.Millisecond})
-	resp, _, err := do(t, c, nil, context.Background(), "POST", srv.URL, strings.NewReader("payload"))
+	resp, _, err := do(t, c, context.Background(), "POST", srv.URL, strings.NewReader("payload"))
 	if err != nil || resp.StatusCode != 200 || hits.Load() != 1 {
 		t.Fatal(resp, err, hits.Load())
 	}
 	// Retry budget: RetryMax transient retries, then the error.
 	fd.n.Store(100)
-	_, _, err = do(t, c, nil, context.Background(), "POST", srv.URL, strings.NewReader("payload"))
+	_, _, err = do(t, c, context.Background(), "POST", srv.URL, strings.NewReader("payload"))
 	var op *net.OpError
 	if !errors.As(err, &op) || fd.n.Load() != 100-4 {
 		t.Fatalf("err %v, attempts %d", err, 100-fd.n.Load())
@@ -453,9 +451,9 @@ func TestRedirectStripsCredentials(t *testing.T) {
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
 	tok, _ := src.Token(context.Background())
 	for _, p := range []Placement{Header("x-access-token"), Bearer(), Query("access_token")} {
-		c, edit := apiClient(t, src, p, origin.URL, nil)
+		c := apiClient(t, src, p, origin.URL, nil)
 		for _, path := range []string{"/cross", "/same"} {
-			if _, _, err := do(t, c, edit, context.Background(), "GET", origin.URL+path+"?q=1", nil); err != nil {
+			if _, _, err := do(t, c, context.Background(), "GET", origin.URL+path+"?q=1", nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -515,8 +513,8 @@ func TestRedirectToSubdomainStripped(t *testing.T) {
 	}}
 	clock := newFakeClock()
 	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
-	c, edit := apiClient(t, src, Bearer(), "https://api.example.com", func(o *HTTPOptions) { o.Base = fh })
-	if _, _, err := do(t, c, edit, context.Background(), "GET", "https://api.example.com/r", nil); err != nil {
+	c := apiClient(t, src, Bearer(), "https://api.example.com", func(o *HTTPOptions) { o.Base = fh })
+	if _, _, err := do(t, c, context.Background(), "GET", "https://api.example.com/r", nil); err != nil {
 		t.Fatal(err)
 	}
 	if a := fh.seen["files.api.example.com"].Get("Authorization"); a != "" {
@@ -524,6 +522,62 @@ func TestRedirectToSubdomainStripped(t *testing.T) {
 	}
 	if fh.seen["api.example.com"].Get("Authorization") == "" {
 		t.Fatal("origin request not signed")
+	}
+}
+
+// A hop that leaves the origin loses every header the caller set whose
+// name is a credential's, whatever the vendor calls it, and keeps the
+// others; a hop back to the origin gets them again from the caller's
+// request (but those net/http strips for the rest of the chain).
+func TestRedirectStripsCallerCredentialHeaders(t *testing.T) {
+	fh := &fakeHosts{h: func(r *http.Request) *http.Response {
+		switch r.URL.Host {
+		case "api.example.com":
+			if r.URL.Path == "/back" {
+				return &http.Response{StatusCode: 200}
+			}
+			return &http.Response{StatusCode: 302, Header: http.Header{"Location": {"https://files.example.net/x"}}}
+		default:
+			return &http.Response{StatusCode: 302, Header: http.Header{"Location": {"https://api.example.com/back"}}}
+		}
+	}}
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	c := apiClient(t, src, Header("x-access-token"), "https://api.example.com", func(o *HTTPOptions) { o.Base = fh })
+	req, _ := http.NewRequest("GET", "https://api.example.com/r", nil)
+	caller := map[string]string{
+		"X-Api-Key": "caller-key", "X-Vendor-Session": "caller-session", "X-Auth-Password": "caller-pw",
+		"Cookie": "sid=caller-cookie", "Proxy-Authorization": "Basic caller", "X-Trace": "trace-1",
+	}
+	for k, v := range caller {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(resp, err)
+	}
+	resp.Body.Close()
+	fh.mu.Lock()
+	defer fh.mu.Unlock()
+	away, back := fh.seen["files.example.net"], fh.seen["api.example.com"]
+	for k, v := range caller {
+		if k == "X-Trace" {
+			if away.Get(k) != v {
+				t.Errorf("%s not kept across origins: %v", k, away)
+			}
+			continue
+		}
+		if away.Get(k) != "" {
+			t.Errorf("%s sent to another origin: %q", k, away.Get(k))
+		}
+		// net/http itself keeps Cookie and Proxy-Authorization off every
+		// hop after one that left the domain.
+		if k != "Cookie" && k != "Proxy-Authorization" && back.Get(k) != v {
+			t.Errorf("%s not restored on the hop back to the origin: %v", k, back)
+		}
+	}
+	if away.Get("X-Access-Token") != "" || back.Get("X-Access-Token") == "" {
+		t.Errorf("the placed token: away %q, back %q", away.Get("X-Access-Token"), back.Get("X-Access-Token"))
 	}
 }
 
@@ -538,8 +592,9 @@ func TestInsecureHTTPRefused(t *testing.T) {
 	}}
 	c := NewHTTPClient(HTTPOptions{Vendor: "bss", Base: fh})
 	for _, u := range []string{"http://api.example.com/x", "http://10.0.0.1/x", "https://api.example.com/downgrade"} {
-		setToken := func(_ context.Context, req *http.Request) error { req.Header.Set("x-access-token", "tok"); return nil }
-		_, _, err := do(t, c, setToken, context.Background(), "GET", u, nil)
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("x-access-token", "tok")
+		_, err := c.Do(req)
 		if !errors.Is(err, ErrInsecureTransport) {
 			t.Fatalf("%s: err = %v", u, err)
 		}
@@ -548,12 +603,12 @@ func TestInsecureHTTPRefused(t *testing.T) {
 		t.Fatalf("requests sent: %d", fh.hits.Load())
 	}
 	for _, u := range []string{"http://localhost/x", "http://127.0.0.5/x", "http://[::1]/x"} {
-		if _, _, err := do(t, c, nil, context.Background(), "GET", u, nil); err != nil {
+		if _, _, err := do(t, c, context.Background(), "GET", u, nil); err != nil {
 			t.Fatalf("%s: %v", u, err)
 		}
 	}
 	c = NewHTTPClient(HTTPOptions{Base: fh, AllowInsecureHTTP: true})
-	if _, _, err := do(t, c, nil, context.Background(), "GET", "http://api.example.com/x", nil); err != nil {
+	if _, _, err := do(t, c, context.Background(), "GET", "http://api.example.com/x", nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -569,7 +624,7 @@ func TestResponseTooLarge(t *testing.T) {
 	defer srv.Close()
 	c := NewHTTPClient(HTTPOptions{Base: testTransport(t), MaxResponseBytes: MaxTokenResponseBytes})
 	for _, path := range []string{"/sized", "/chunked"} {
-		_, _, err := do(t, c, nil, context.Background(), "GET", srv.URL+path, nil)
+		_, _, err := do(t, c, context.Background(), "GET", srv.URL+path, nil)
 		if !errors.Is(err, ErrResponseTooLarge) {
 			t.Fatalf("%s: err = %v", path, err)
 		}
@@ -580,7 +635,7 @@ func TestResponseTooLarge(t *testing.T) {
 		io.WriteString(w, big[:MaxTokenResponseBytes])
 	}))
 	defer srv2.Close()
-	if _, b, err := do(t, c, nil, context.Background(), "GET", srv2.URL, nil); err != nil || len(b) != MaxTokenResponseBytes {
+	if _, b, err := do(t, c, context.Background(), "GET", srv2.URL, nil); err != nil || len(b) != MaxTokenResponseBytes {
 		t.Fatal(len(b), err)
 	}
 }
@@ -594,7 +649,7 @@ func TestQueryPlacementErrorsRedacted(t *testing.T) {
 	tok, _ := src.Token(context.Background())
 	fd := &failingDial{next: testTransport(t)}
 	fd.n.Store(100)
-	c, _ := apiClient(t, src, Query("access_token"), "https://api.example.com", func(o *HTTPOptions) { o.Base = fd; o.RetryMax = -1 })
+	c := apiClient(t, src, Query("access_token"), "https://api.example.com", func(o *HTTPOptions) { o.Base = fd; o.RetryMax = -1 })
 	req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
 	_, err := c.Do(req)
 	if err == nil || strings.Contains(err.Error(), tok.AccessToken) || req.URL.RawQuery != "a=1" {
@@ -608,6 +663,109 @@ func TestQueryPlacementErrorsRedacted(t *testing.T) {
 		t.Fatalf("the attempt's query %v, want a=1&access_token=<token>", got)
 	}
 }
+
+// Query placement under names RedactURL does not know (accessToken, a
+// vendor's own "auth"): no log line, debug included, and no error holds
+// the token in any encoding Secrets knows, whether the server rejects it
+// once (the re-auth and its log lines), the connection fails (the
+// attempt's *url.Error quotes the attempt's URL, token included), a
+// transport's error quotes that URL, or a server echoes the token into a
+// cross-origin redirect's Location.
+func TestQueryPlacementNeverLogged(t *testing.T) {
+	for _, name := range []string{"accessToken", "auth"} {
+		t.Run(name, func(t *testing.T) {
+			log, logs := newCaptureLogger()
+			clock := newFakeClock()
+			ff := &fakeFlow{clock: clock, life: time.Hour}
+			var mu sync.Mutex
+			var minted []string
+			ff.tokenFn = func(context.Context) (*Token, error) {
+				tok := ff.mint("QTOKEN")
+				mu.Lock()
+				minted = append(minted, tok.AccessToken)
+				mu.Unlock()
+				return tok, nil
+			}
+			src := newTestSource(t, ff, SourceOptions{Clock: clock})
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			defer other.Close()
+			var hits atomic.Int64
+			var sent []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/cross" {
+					http.Redirect(w, r, other.URL+"/landing?echo="+url.QueryEscape(r.URL.Query().Get(name)), http.StatusFound)
+					return
+				}
+				mu.Lock()
+				sent = append(sent, r.URL.Query().Get(name))
+				mu.Unlock()
+				if hits.Add(1) == 1 {
+					w.WriteHeader(http.StatusUnauthorized)
+				}
+			}))
+			defer srv.Close()
+			c := apiClient(t, src, Query(name), srv.URL, func(o *HTTPOptions) { o.Logger = log })
+			resp, _, err := do(t, c, context.Background(), "GET", srv.URL+"/x?a=1", nil)
+			if err != nil || resp.StatusCode != 200 || hits.Load() != 2 {
+				t.Fatalf("401 then 200: %v %v, %d hits", resp, err, hits.Load())
+			}
+			if _, _, err := do(t, c, context.Background(), "GET", srv.URL+"/cross", nil); err != nil {
+				t.Fatal(err)
+			}
+
+			var errs []error
+			fd := &failingDial{next: testTransport(t)}
+			fd.n.Store(100)
+			quoting := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				return nil, fmt.Errorf("instrumented transport: %s: %w", r.URL, syscall.ECONNREFUSED)
+			})
+			for _, base := range []http.RoundTripper{fd, quoting} {
+				c2 := apiClient(t, src, Query(name), "https://api.example.com", func(o *HTTPOptions) {
+					o.Logger, o.Base, o.RetryMax = log, base, 1
+				})
+				req, _ := http.NewRequest("GET", "https://api.example.com/x?a=1", nil)
+				_, err := c2.Do(req)
+				var op *net.OpError
+				if !errors.As(err, &op) && !errors.Is(err, syscall.ECONNREFUSED) {
+					t.Fatalf("connection error: cause lost: %v", err)
+				}
+				errs = append(errs, err)
+			}
+
+			mu.Lock()
+			defer mu.Unlock()
+			if len(minted) != 2 || fmt.Sprint(sent) != fmt.Sprint(minted) {
+				t.Fatalf("tokens minted %v, sent %v: want each sent once", minted, sent)
+			}
+			if got := fd.lastQuery.Load(); got == nil || !strings.Contains(*got, minted[1]) {
+				t.Fatalf("the failing attempt carried no token: %v", got)
+			}
+			text := logs()
+			for _, err := range errs {
+				text += "\n" + err.Error() + "\n" + fmt.Sprintf("%+v %#v", err, err) + "\n" + SafeErrorString(err)
+			}
+			for _, tok := range minted {
+				for _, enc := range encodings(tok) {
+					if i := strings.Index(text, enc); i >= 0 {
+						t.Errorf("token (as %q) leaked: …%s…", enc, text[max(0, i-150):min(len(text), i+len(enc)+20)])
+						break
+					}
+				}
+			}
+			for _, line := range []string{"re-authenticating after rejected token", "vendorkit: response",
+				"vendorkit: request failed", "credentials stripped on cross-origin redirect", "instrumented transport", "a=1"} {
+				if !strings.Contains(text, line) {
+					t.Errorf("logs and errors lack %q:\n%s", line, text)
+				}
+			}
+		})
+	}
+}
+
+// roundTripFunc is a RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func minInt(a, b int) int {
 	if a < b {
@@ -636,7 +794,7 @@ func TestRoundTripLeavesRequestUntouched(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, _ := apiClient(t, src, Bearer(), srv.URL, nil)
+	c := apiClient(t, src, Bearer(), srv.URL, nil)
 	for _, method := range []string{"GET", "PUT"} {
 		var body io.Reader
 		if method == "PUT" {

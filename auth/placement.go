@@ -70,30 +70,6 @@ func (p Placement) remove(req *http.Request) {
 	}
 }
 
-// from returns the token req carries at p ("" if none). The prefix is
-// matched case-insensitively, so "bearer x" yields "x".
-func (p Placement) from(req *http.Request) string {
-	if p.Name == "" || req == nil {
-		return ""
-	}
-	switch p.In {
-	case InQuery:
-		if req.URL == nil {
-			return ""
-		}
-		return getQueryParam(req.URL.RawQuery, p.Name)
-	default:
-		v := req.Header.Get(p.Name)
-		if p.Prefix != "" {
-			if len(v) < len(p.Prefix) || !strings.EqualFold(v[:len(p.Prefix)], p.Prefix) {
-				return ""
-			}
-			v = v[len(p.Prefix):]
-		}
-		return v
-	}
-}
-
 // setQueryParam removes every name=... from raw and, when value is not
 // empty, appends name=value; other parameters keep their order and encoding.
 func setQueryParam(raw, name, value string) string {
@@ -120,17 +96,4 @@ func setQueryParam(raw, name, value string) string {
 		b.WriteString(url.QueryEscape(value))
 	}
 	return b.String()
-}
-
-func getQueryParam(raw, name string) string {
-	for part := range strings.SplitSeq(raw, "&") {
-		k, v, _ := strings.Cut(part, "=")
-		if uk, err := url.QueryUnescape(k); err == nil && uk == name {
-			if uv, err := url.QueryUnescape(v); err == nil {
-				return uv
-			}
-			return v
-		}
-	}
-	return ""
 }

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,33 +9,47 @@ import (
 )
 
 // checkRedirect is the CheckRedirect of an authorizing client. A hop to
-// the authorized origin is authorized again by RoundTrip; a hop that
+// the authorized origin is authorized again by RoundTrip. A hop that
 // leaves the original origin (scheme, host, port: subdomains too, which
-// net/http trusts) loses every credential the caller put on the request
-// and net/http would forward: Authorization, Cookie, the placement's
-// header or query parameter, the usual token headers and Referer (net/http
-// puts the previous URL there, query included).
+// net/http trusts) loses every header the caller set whose name is a
+// credential's (IsCredentialName: Authorization, Cookie, X-Api-Key, a
+// vendor's token header...), what net/http strips on a hop to another
+// domain, Referer (net/http puts the previous URL there, query included),
+// and the placement's header or query parameter (a server may echo the
+// query into Location). The token RoundTrip places is on a copy of the
+// request: net/http builds each hop from the caller's.
 func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
-		return errors.New("vendorkit: stopped after 10 redirects")
+		return fmt.Errorf("vendorkit: stopped after %d redirects", maxRedirects)
 	}
 	orig := via[0]
 	if origin.Same(orig.URL, req.URL) {
 		return nil
 	}
-	req.Header.Del("Authorization")
-	req.Header.Del("Proxy-Authorization")
-	req.Header.Del("Cookie")
-	req.Header.Del("Referer")
-	t.opts.Placement.remove(req)
-	for _, name := range []string{"access_token", "x-access-token"} {
-		Query(name).remove(req)
+	for name := range req.Header {
+		if IsCredentialName(name) {
+			delete(req.Header, name)
+		}
+	}
+	for _, name := range strippedOnRedirect {
 		req.Header.Del(name)
 	}
-	t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
-		"vendor", t.opts.Vendor, "from", RedactURL(orig.URL), "to", RedactURL(req.URL))
+	t.opts.Placement.remove(req)
+	if t.debug() {
+		t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
+			"vendor", t.opts.Vendor, "from", t.logURL(orig.URL), "to", t.logURL(req.URL))
+	}
 	return nil
 }
+
+// strippedOnRedirect are the headers a hop that leaves the origin loses
+// besides the credential-named ones: those of net/http's list that
+// IsCredentialName does not cover, and Referer.
+var strippedOnRedirect = []string{"Www-Authenticate", "Proxy-Authenticate", "Referer"}
+
+// logURL is u for a log line: redacted and scrubbed of the client's
+// secrets (a server may echo a token into a Location).
+func (t *transport) logURL(u *url.URL) string { return t.secrets("").Scrub(RedactURL(u)) }
 
 // refuseRedirect is the CheckRedirect of a RefuseRedirects client.
 func (t *transport) refuseRedirect(req *http.Request, _ []*http.Request) error {

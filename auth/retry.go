@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -25,8 +26,9 @@ import (
 // locking. Calls are pooled (transport.calls): start resets the state.
 type call struct {
 	t          *transport
-	ours       bool   // the request is for the authorized origin
-	cred       string // the token the current attempt carries ("" if none)
+	url        *url.URL // the caller's, for logs (attempts sign a copy: it holds no token of ours)
+	ours       bool     // the request is for the authorized origin
+	cred       string   // the token the current attempt carries ("" if none)
 	idempotent bool
 	reauthed   bool
 	transient  int
@@ -61,12 +63,13 @@ func (t *transport) newCall() any {
 // release returns c to the pool once retryablehttp's Do has returned: Do
 // is synchronous and keeps no reference to its Client or Request.
 func (t *transport) release(c *call) {
-	c.cred = ""
+	c.cred, c.url = "", nil
 	c.rr = retryablehttp.Request{}
 	t.calls.Put(c)
 }
 
 func (c *call) start(req *http.Request) {
+	c.url = req.URL
 	c.ours = c.t.isOurs(req.URL)
 	c.cred = ""
 	c.idempotent = idempotent(req)
@@ -116,7 +119,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		safe := c.safeToRetryError(err)
 		if c.t.debug() {
 			o.Logger.Debug("vendorkit: request failed", "vendor", o.Vendor, "attempt", c.attempts,
-				"retry", safe && c.transient < o.RetryMax, "error", SafeErrorString(err))
+				"retry", safe && c.transient < o.RetryMax, "error", c.scrub(SafeErrorString(err)))
 		}
 		if !safe {
 			return false, nil
@@ -125,7 +128,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	}
 	if c.t.debug() {
 		o.Logger.Debug("vendorkit: response", "vendor", o.Vendor, "method", resp.Request.Method,
-			"url", RedactURL(resp.Request.URL), "status", resp.StatusCode, "attempt", c.attempts)
+			"url", c.logURL(), "status", resp.StatusCode, "attempt", c.attempts)
 	}
 
 	if c.ours && c.cred != "" && c.isReauth(resp.StatusCode) {
@@ -134,8 +137,10 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		}
 		c.reauthed = true
 		o.Source.Invalidate(c.cred)
-		o.Logger.Info("vendorkit: re-authenticating after rejected token", "vendor", o.Vendor,
-			"status", resp.StatusCode, "url", RedactURL(resp.Request.URL))
+		if o.Logger.Enabled(ctx, slog.LevelInfo) {
+			o.Logger.Info("vendorkit: re-authenticating after rejected token", "vendor", o.Vendor,
+				"status", resp.StatusCode, "url", c.logURL())
+		}
 		return true, nil // at once: c.wait is 0
 	}
 	switch resp.StatusCode {
@@ -235,13 +240,45 @@ func (c *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respon
 		if errors.As(err, &ue) && err == error(ue) {
 			err = ue.Err
 		}
-		return nil, err
+		return nil, c.scrubError(err)
 	}
 	if resp != nil {
 		return resp, nil
 	}
 	return nil, &Error{Vendor: c.t.opts.Vendor, Op: OpRequest, Err: errors.New("giving up")}
 }
+
+// logURL is the call's URL for a log line: the caller's, never the
+// attempt's (with Query placement that one holds the token), redacted and
+// scrubbed in case the caller or a server's redirect put a token there.
+func (c *call) logURL() string { return c.scrub(RedactURL(c.url)) }
+
+// scrub removes from text bound for a log line the client's secrets, in
+// every encoding Secrets knows: see transport.secrets. It builds a
+// Secrets: only for debug lines, a re-auth and failed calls, never on the
+// hot path.
+func (c *call) scrub(text string) string { return c.t.secrets(c.cred).Scrub(text) }
+
+// scrubError returns err, or, when its text holds a secret (a transport
+// error quoting the attempt's URL, token included), an error that prints
+// that text scrubbed and unwraps to err.
+func (c *call) scrubError(err error) error {
+	sec, msg := c.t.secrets(c.cred), err.Error()
+	if sec.replace(msg) == msg {
+		return err
+	}
+	return &scrubbedError{err: err, msg: sec.Scrub(msg)}
+}
+
+// scrubbedError prints its cause's text scrubbed; errors.Is and As still
+// see the cause.
+type scrubbedError struct {
+	err error
+	msg string
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // idempotent: RFC 9110 idempotent methods, or a request carrying an
 // Idempotency-Key (as net/http's own transport treats it).

@@ -29,7 +29,6 @@ type Secrets struct {
 	values []string // as given, for With
 	pairs  [][2]string
 	repl   *strings.Replacer
-	maxLen int // longest encoding, in bytes
 }
 
 // NewSecrets returns the Secrets of values; empty values are ignored.
@@ -62,19 +61,15 @@ func (s *Secrets) WithBasic(user, pass string) *Secrets {
 // credential shapes (see the package function Scrub). Scrub before you
 // truncate: a secret cut in half no longer matches.
 func (s *Secrets) Scrub(text string) string {
-	if s != nil && s.repl != nil {
-		text = s.repl.Replace(text)
-	}
-	return scrubShapes(text)
+	return scrubShapes(s.replace(text))
 }
 
-// MaxLen is the length of the longest encoding s knows: read that much
-// past a cut before scrubbing, so no secret straddles it.
-func (s *Secrets) MaxLen() int {
-	if s == nil {
-		return 0
+// replace removes every known secret, in every encoding; no shapes.
+func (s *Secrets) replace(text string) string {
+	if s == nil || s.repl == nil {
+		return text
 	}
-	return s.maxLen
+	return s.repl.Replace(text)
 }
 
 // Excerpt scrubs text and then cuts it to at most n bytes (on a UTF-8
@@ -111,7 +106,6 @@ func build(values []string, pairs [][2]string) *Secrets {
 	// strings.Replacer tries its arguments in order at each position:
 	// longest first, so "a%21" wins over its prefix "a".
 	slices.SortStableFunc(encs, func(a, b string) int { return len(b) - len(a) })
-	s.maxLen = len(encs[0])
 	args := make([]string, 0, 2*len(encs))
 	for _, e := range encs {
 		args = append(args, e, redacted)

@@ -11,10 +11,13 @@ import (
 // tries the store again, and the longest wait between write-back tries.
 // Real time, not the Clock: they pace calls to infrastructure.
 const (
-	storeProbe       = time.Second
-	storeProbeMax    = 30 * time.Second
-	errLeaseWaitText = "waiting for another process to fetch the token"
+	storeProbe    = time.Second
+	storeProbeMax = 30 * time.Second
 )
+
+// errLeaseWaitText says what a fetch was doing when its context ended
+// while another process held the Store's lease.
+const errLeaseWaitText = "waiting for another process to fetch the token"
 
 // storeUsable: no store failure is known, or it is time to try again.
 // While the store is down the Source does not pay its timeouts on every
@@ -67,6 +70,16 @@ func (s *Source) load(ctx context.Context) (t *Token, ok bool) {
 	}
 }
 
+// loadUsable reads the Store as it is, outage or not; a bad stored entry
+// counts as empty (the next token replaces it).
+func (s *Source) loadUsable(ctx context.Context) (*Token, error) {
+	t, err := s.store.Load(ctx, s.id)
+	if errors.Is(err, ErrBadStoredToken) {
+		return nil, nil
+	}
+	return t, err
+}
+
 // adoptable: stored is a token to use instead of fetching: valid,
 // sendable, not the rejected one, not the one already current.
 func adoptable(stored *Token, cur *entry, bad string, now time.Time) bool {
@@ -92,27 +105,28 @@ func (s *Source) usable(t *Token) *Token {
 //
 //   - release non-nil: the lease is held; stored is the token read under
 //     it (another process may have refreshed while this one waited);
-//   - release nil, adopt true: stored is another process's new token;
-//   - release nil, adopt false: no lease (no Leaser, or the store is
+//   - release nil, stored non-nil: stored is another process's new token,
+//     to adopt;
+//   - release nil, stored nil: no lease (no Leaser, or the store is
 //     unavailable): fetch on the in-process single flight alone.
-func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release func(), stored *Token, storeOK, adopt bool, err error) {
+func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release func(), stored *Token, storeOK bool, err error) {
 	l, isLeaser := s.store.(Leaser)
 	if !isLeaser || !s.storeUsable() {
-		return nil, nil, false, false, nil
+		return nil, nil, false, nil
 	}
 	waited := false
 	for {
 		rel, got, err := l.TryLease(ctx, s.id)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return nil, nil, false, false, s.leaseWaitError(cerr)
+				return nil, nil, false, s.leaseWaitError(cerr)
 			}
 			s.storeFailed("lease", err)
-			return nil, nil, false, false, nil
+			return nil, nil, false, nil
 		}
 		if got {
 			stored, storeOK = s.load(ctx)
-			return rel, stored, storeOK, false, nil
+			return rel, stored, storeOK, nil
 		}
 		if !waited {
 			waited = true
@@ -120,17 +134,17 @@ func (s *Source) acquire(ctx context.Context, cur *entry, bad string) (release f
 		}
 		if err := l.WaitLease(ctx, s.id); err != nil {
 			if cerr := ctx.Err(); cerr != nil {
-				return nil, nil, false, false, s.leaseWaitError(cerr)
+				return nil, nil, false, s.leaseWaitError(cerr)
 			}
 			s.storeFailed("lease wait", err)
-			return nil, nil, false, false, nil
+			return nil, nil, false, nil
 		}
 		stored, storeOK = s.load(ctx)
 		if !storeOK {
-			return nil, nil, false, false, nil
+			return nil, nil, false, nil
 		}
 		if adoptable(stored, cur, bad, s.clock.Now()) {
-			return nil, stored, true, true, nil
+			return nil, stored, true, nil
 		}
 	}
 }
@@ -153,7 +167,8 @@ func (s *Source) save(ctx context.Context, old, nt *Token, bad string) *Token {
 		if ctx.Err() == nil {
 			s.storeFailed("save", err)
 		}
-		s.log.Warn("vendorkit: token store save failed; token kept in memory and written back later",
+		// storeFailed warns once per outage; each failure is a debug line.
+		s.log.Debug("vendorkit: token store save failed; token kept in memory and written back later",
 			"vendor", s.vendor, "error", SafeErrorString(err))
 		s.writeBackLater(nt)
 		return nt
@@ -166,7 +181,7 @@ func (s *Source) save(ctx context.Context, old, nt *Token, bad string) *Token {
 	// Someone else swapped meanwhile (a process without the lease, or
 	// one whose lease expired): a usable stored token wins.
 	other, lok := s.load(ctx)
-	if lok && other != nil && other.AccessToken != bad && other.Valid(s.clock.Now()) && sendable(other) == nil {
+	if lok && adoptable(other, nil, bad, s.clock.Now()) {
 		s.log.Info("vendorkit: token store changed during fetch; adopting stored token", "vendor", s.vendor)
 		s.discard(ctx, nt)
 		return other
@@ -240,10 +255,7 @@ func (s *Source) writeBack() bool {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
-	cur, err := s.store.Load(ctx, s.id)
-	if errors.Is(err, ErrBadStoredToken) {
-		cur, err = nil, nil
-	}
+	cur, err := s.loadUsable(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.storeFailed("write back", err)

@@ -240,7 +240,9 @@ func (s *Source) Invalidate(accessToken string) bool {
 
 // Put seeds a token obtained elsewhere (e.g. iOFFICE's browser flow). It is
 // saved to the Store before it becomes current. An already expired token is
-// kept only for its refresh token: the next Token call refreshes.
+// kept only for its refresh token: the next Token call refreshes. The
+// store calls run under ctx and FetchTimeout, and Close cancels them; after
+// Close, Put fails with ErrClosed.
 func (s *Source) Put(ctx context.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return &Error{Vendor: s.vendor, Op: OpToken, Err: fmt.Errorf("%w: empty token", ErrMalformedResponse)}
@@ -248,6 +250,12 @@ func (s *Source) Put(ctx context.Context, t *Token) error {
 	if err := sendable(t); err != nil {
 		return &Error{Vendor: s.vendor, Op: OpToken, Err: err}
 	}
+	if !s.enter() {
+		return &Error{Vendor: s.vendor, Op: OpToken, Err: ErrClosed}
+	}
+	defer s.leave()
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	publish := func() {
 		now := s.clock.Now()
 		e := s.newEntry(t, now)
@@ -309,10 +317,7 @@ func (s *Source) Revoke(ctx context.Context) error {
 	s.cur.Store(nil)
 	s.pubMu.Unlock()
 
-	stored, err := s.store.Load(ctx, s.id)
-	if errors.Is(err, ErrBadStoredToken) {
-		stored, err = nil, nil // nothing usable to revoke there; the next token replaces it
-	}
+	stored, err := s.loadUsable(ctx) // a bad entry holds nothing usable to revoke
 	if err != nil {
 		return &Error{Vendor: s.vendor, Op: OpRevoke, Err: fmt.Errorf("store load: %w", err)}
 	}
@@ -587,11 +592,11 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 	}
 	// Cross-process single flight: take the store's lease, or wait for
 	// the process that holds it and adopt what it stores.
-	release, leased, leaseOK, adopt, err := s.acquire(ctx, cur, bad)
+	release, leased, leaseOK, err := s.acquire(ctx, cur, bad)
 	if err != nil {
 		return nil, err
 	}
-	if adopt {
+	if release == nil && leased != nil {
 		return s.adopt(epoch, leased)
 	}
 	if release != nil {
@@ -602,14 +607,14 @@ func (s *Source) obtainOnce(ctx context.Context) (*entry, error) {
 			return s.adopt(epoch, stored)
 		}
 	}
+	base := stored
 	if !storeOK {
 		loaded = nil
 		if cur != nil {
 			loaded = cur.tok // compare-and-swap against it when the store returns
 		}
-		stored = loaded
+		base = loaded
 	}
-	base := stored
 	if base == nil && cur != nil {
 		base = cur.tok
 	}

@@ -487,6 +487,78 @@ func TestAdoptsTokenFromSharedStore(t *testing.T) {
 	}
 }
 
+// hangingStore's CompareAndSwap blocks until its context ends, as a file
+// store whose lock a stopped process holds: it reports each call and
+// returns the context's error.
+type hangingStore struct {
+	entered chan struct{}
+	ended   chan error
+}
+
+func (h *hangingStore) Load(context.Context, Identity) (*Token, error) { return nil, nil }
+
+func (h *hangingStore) CompareAndSwap(ctx context.Context, _ Identity, _, _ *Token) (bool, error) {
+	h.entered <- struct{}{}
+	<-ctx.Done()
+	h.ended <- ctx.Err()
+	return false, ctx.Err()
+}
+
+// Put's store I/O is bounded like a fetch's: a Store that never answers
+// fails the Put with FetchTimeout's deadline error (not the token made
+// current), Close cancels a Put in progress and waits for it, and a Put
+// after Close fails with ErrClosed.
+func TestPutBoundedByFetchTimeoutAndClose(t *testing.T) {
+	clock := newFakeClock()
+	tok := &Token{AccessToken: "seeded", Expiry: clock.Now().Add(time.Hour)}
+	put := func(src *Source) <-chan error {
+		done := make(chan error, 1)
+		go func() { done <- src.Put(context.Background(), tok) }()
+		return done
+	}
+	// A hang guard only: Put is expected back after FetchTimeout (50ms).
+	wait := func(what string, done <-chan error) error {
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Put still blocked on the store", what)
+			return nil
+		}
+	}
+
+	hs := &hangingStore{entered: make(chan struct{}, 2), ended: make(chan error, 2)}
+	ff := &fakeFlow{clock: clock, life: time.Hour}
+	src := newTestSource(t, ff, SourceOptions{Clock: clock, Store: hs, FetchTimeout: 50 * time.Millisecond})
+	err := wait("FetchTimeout", put(src))
+	var ae *Error
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &ae) || ae.Op != OpToken {
+		t.Fatalf("Put = %v, want an *Error wrapping context.DeadlineExceeded", err)
+	}
+	if len(hs.entered) != 1 || <-hs.ended != context.DeadlineExceeded {
+		t.Fatalf("store calls %d: want one, ended by the deadline", len(hs.entered))
+	}
+	<-hs.entered
+	if e := src.cur.Load(); e != nil {
+		t.Fatalf("a token the store did not take became current: %v", e.tok)
+	}
+
+	hs2 := &hangingStore{entered: make(chan struct{}, 2), ended: make(chan error, 2)}
+	src2 := NewSource(ff, SourceOptions{Clock: clock, Store: hs2})
+	done := put(src2)
+	<-hs2.entered
+	src2.Close()
+	if err := wait("Close", done); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put during Close = %v, want context.Canceled", err)
+	}
+	if err := src2.Put(context.Background(), tok); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Put after Close = %v, want ErrClosed", err)
+	}
+	if ff.tokens.Load() != 0 {
+		t.Fatalf("Put fetched: %d token requests", ff.tokens.Load())
+	}
+}
+
 // Revoke needs a Revoker, revokes the current token and clears the store.
 func TestRevoke(t *testing.T) {
 	clock := newFakeClock()

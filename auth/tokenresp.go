@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -18,26 +17,6 @@ import (
 // contract: shared by the vendor flows so that every token response is read
 // the same safe way.)
 type TokenFields map[string]any
-
-// doTokenRequest sends a token-endpoint request with client (typically
-// NewHTTPClient with RefuseRedirects and MaxResponseBytes
-// MaxTokenResponseBytes) and decodes the JSON object it returns; see
-// ReadTokenResponse for the errors. Bodies quoted in errors are also
-// scrubbed of every credential the request itself carries (form fields
-// such as password, client_secret, refresh_token, code; Basic auth), so a
-// server echoing the request back cannot leak it.
-func doTokenRequest(client *http.Client, req *http.Request, vendor string, op Op, secrets ...string) (TokenFields, error) {
-	sec := NewSecrets(append(secrets, requestSecrets(req)...)...)
-	if u, p, ok := req.BasicAuth(); ok {
-		sec = sec.WithBasic(u, p)
-	}
-	resp, err := client.Do(req)
-	resp, body, err := ReadTokenResponse(vendor, op, resp, err, sec)
-	if err != nil {
-		return nil, err
-	}
-	return ParseTokenFields(vendor, op, resp.StatusCode, body, sec)
-}
 
 // ReadTokenResponse reads what a token-endpoint request returned (the
 // *http.Response and error of http.Client.Do, or of a generated
@@ -95,43 +74,6 @@ func ReadTokenResponse(vendor string, op Op, resp *http.Response, err error, sec
 	buffered := *resp
 	buffered.Body = io.NopCloser(bytes.NewReader(body))
 	return &buffered, body, nil
-}
-
-// requestSecrets collects the credentials a token request carries.
-func requestSecrets(req *http.Request) []string {
-	var out []string
-	if u, p, ok := req.BasicAuth(); ok {
-		out = append(out, u, p)
-		// Basic credentials are often URL-encoded before base64 (RFC 6749 §2.3.1).
-		if du, err := url.QueryUnescape(u); err == nil && du != u {
-			out = append(out, du)
-		}
-		if dp, err := url.QueryUnescape(p); err == nil && dp != p {
-			out = append(out, dp)
-		}
-	}
-	if req.GetBody != nil {
-		if rc, err := req.GetBody(); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
-			rc.Close()
-			if vals, err := url.ParseQuery(string(b)); err == nil {
-				for k, vs := range vals {
-					secret := credentialParams[strings.ToLower(k)]
-					if !secret && k != "username" && k != "client_id" {
-						continue
-					}
-					for _, v := range vs {
-						// Identifiers are scrubbed only when long enough not
-						// to blank out common words; secrets always.
-						if v != "" && (secret || len(v) >= 4) {
-							out = append(out, v, url.QueryEscape(v))
-						}
-					}
-				}
-			}
-		}
-	}
-	return out
 }
 
 // ParseTokenFields decodes a 2xx token-endpoint body. An OAuth error object

@@ -289,14 +289,20 @@ func (t *transport) responseError(resp *http.Response, cred string, cause error)
 	if errors.As(cause, &ae) {
 		return cause
 	}
-	sec := t.opts.Secrets
-	if src := t.opts.Source; src != nil {
-		sec = src.secretsWith(sec, cred)
-	}
-	e := sec.responseError(t.opts.Vendor, OpRequest, resp.StatusCode, body)
+	e := t.secrets(cred).responseError(t.opts.Vendor, OpRequest, resp.StatusCode, body)
 	e.Retryable = false
 	e.Err = cause
 	return e
+}
+
+// secrets is what no error or log line of this client may hold: its
+// Secrets, the tokens its Source holds now, and cred, the token a request
+// carried.
+func (t *transport) secrets(cred string) *Secrets {
+	if src := t.opts.Source; src != nil {
+		return src.secretsWith(t.opts.Secrets, cred)
+	}
+	return t.opts.Secrets.With(cred)
 }
 
 // cappedBody fails reads past the cap with ErrResponseTooLarge.

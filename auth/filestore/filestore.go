@@ -99,14 +99,10 @@ func New(dir string, opts Options) (*Store, error) {
 		s.poll = 20 * time.Millisecond
 	}
 	if s.clock == nil {
-		s.clock = realClock{}
+		s.clock = envelope.SystemClock{}
 	}
 	return s, nil
 }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.dir }
@@ -164,13 +160,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 	var cur *auth.Token
 	if raw != nil {
 		cur, err = s.codec.Decode(id, raw)
-		if err != nil && !errors.Is(err, auth.ErrBadStoredToken) {
-			return false, err
-		}
-		// A bad entry counts as empty: old nil replaces it.
 	}
-	if !sameToken(cur, old) {
-		return false, nil
+	match, err := envelope.Matches(cur, err, old) // a bad entry counts as empty: old nil replaces it
+	if !match || err != nil {
+		return false, err
 	}
 	if new == nil {
 		if err := os.Remove(s.path(id, entrySuffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -186,13 +179,6 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 		return false, err
 	}
 	return true, nil
-}
-
-func sameToken(a, b *auth.Token) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.AccessToken == b.AccessToken
 }
 
 // write replaces the entry atomically: a temporary file (mode 0600, in the

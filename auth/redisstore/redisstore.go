@@ -111,14 +111,10 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 		s.poll = 250 * time.Millisecond
 	}
 	if s.clock == nil {
-		s.clock = realClock{}
+		s.clock = envelope.SystemClock{}
 	}
 	return s, nil
 }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // EntryKey is the Redis key of id's entry.
 func (s *Store) EntryKey(id auth.Identity) string { return s.prefix + "{" + id.Key() + "}" }
@@ -196,11 +192,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 		return false, err
 	}
 	cur, err := s.decode(id, raw)
-	if err != nil && !errors.Is(err, auth.ErrBadStoredToken) {
+	match, err := envelope.Matches(cur, err, old) // a bad entry counts as empty: old nil replaces it
+	if !match || err != nil {
 		return false, err
-	}
-	if !sameToken(cur, old) {
-		return false, nil
 	}
 	var data []byte
 	var ttl time.Duration
@@ -230,13 +224,6 @@ func (s *Store) entryTTL(t *auth.Token, now time.Time) time.Duration {
 		return d
 	}
 	return s.refreshTTL
-}
-
-func sameToken(a, b *auth.Token) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.AccessToken == b.AccessToken
 }
 
 var (
@@ -303,38 +290,40 @@ func (s *Store) renew(key, token string, stop <-chan struct{}, done chan<- struc
 	}
 }
 
-// WaitLease subscribes to id's channel, returns at once if the lease is
-// already free, else waits for a message, one PollInterval, or ctx.
+// WaitLease subscribes to id's channel, once per wait, and returns when a
+// message says the lease was released or the entry changed, when a check
+// of the lease finds it free, or when ctx ends (its error). The lease is
+// checked once subscribed and at every PollInterval without a message (a
+// message may be missed). A subscription slower to confirm than
+// PollInterval is a poll, not an error.
 func (s *Store) WaitLease(ctx context.Context, id auth.Identity) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// go-redis opens a connection per subscription: one for the whole wait.
 	ps := s.rdb.Subscribe(ctx, s.channel(id))
 	defer ps.Close()
-	// The confirmation: from here on no release is missed.
-	if _, err := ps.ReceiveTimeout(ctx, s.timeout(ctx)); err != nil {
+	for {
+		// The first answer is the confirmation: from then on no release
+		// is missed.
+		msg, err := ps.ReceiveTimeout(ctx, s.timeout(ctx))
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
-		return err
-	}
-	n, err := s.rdb.Exists(ctx, s.leaseKey(id)).Result()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	if _, err := ps.ReceiveTimeout(ctx, s.timeout(ctx)); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
+		if err != nil && !isTimeout(err) {
+			return err
 		}
-		if isTimeout(err) {
-			return nil // the poll: the caller checks again
+		if _, ok := msg.(*redis.Message); ok {
+			return nil
 		}
-		return err
+		n, err := s.rdb.Exists(ctx, s.leaseKey(id)).Result()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
 	}
-	return nil
 }
 
 // timeout is one poll interval, cut to ctx's deadline (go-redis's reads

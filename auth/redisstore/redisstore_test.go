@@ -1,9 +1,16 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -218,4 +225,170 @@ func TestLeaseTTLAndRenewal(t *testing.T) {
 			t.Fatalf("the dead holder's lease did not expire: %v", err)
 		}
 	}
+}
+
+// A Source waiting for another process's lease subscribes once, however
+// many poll intervals the holder holds it (each poll used to open a new
+// pubsub connection), and a subscription confirmation slower than a poll
+// interval is a poll, not a store failure: no "store unavailable", no
+// fetch without the lease, the holder's token adopted.
+func TestLeaseWaitSubscribesOnce(t *testing.T) {
+	srv := testservice.StartRedis(t)
+	ctx := context.Background()
+	for _, stall := range []bool{false, true} {
+		t.Run(map[bool]string{false: "held", true: "slow confirmation"}[stall], func(t *testing.T) {
+			rdb := client(t, srv.Addr)
+			if err := rdb.FlushAll(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			const poll = 20 * time.Millisecond
+			holder, _ := redisstore.New(rdb, redisstore.Options{PollInterval: poll})
+			conns := &watchedConns{}
+			conns.stall.Store(stall)
+			wrdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, Dialer: conns.dial})
+			t.Cleanup(func() { wrdb.Close() })
+			waiter, _ := redisstore.New(wrdb, redisstore.Options{PollInterval: poll})
+
+			id := storetest.ID
+			release, ok, err := holder.TryLease(ctx, id)
+			if !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			var logs syncBuffer
+			flow := &countingFlow{}
+			src := auth.NewSource(flow, auth.SourceOptions{Vendor: id.Vendor, Identity: id, Store: waiter,
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			defer src.Close()
+			type result struct {
+				tok *auth.Token
+				err error
+			}
+			got := make(chan result, 1)
+			go func() {
+				tok, err := src.Token(ctx)
+				got <- result{tok, err}
+			}()
+			// Hold the lease for several polls: the waiter checks it
+			// (EXISTS) once subscribed and then once per poll.
+			for conns.exists.Load() < 5 {
+				select {
+				case r := <-got:
+					release()
+					t.Fatalf("the waiter stopped waiting: %v %v; %d subscriptions; stats %+v; logs:\n%s",
+						r.tok, r.err, conns.subscribes.Load(), src.Stats(), logs.String())
+				case <-time.After(time.Millisecond):
+				}
+			}
+			holderTok := storetest.Tok("holder")
+			if ok, err := holder.CompareAndSwap(ctx, id, nil, holderTok); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			release()
+			r := <-got
+			if r.err != nil || r.tok.AccessToken != holderTok.AccessToken {
+				t.Fatalf("Token = %v, %v; want the holder's token", r.tok, r.err)
+			}
+			st := src.Stats()
+			if flow.n.Load() != 0 || st.StoreErrors != 0 || st.LeaseWaits != 1 || st.Adopted != 1 {
+				t.Errorf("fetches %d, stats %+v: want no fetch, no store error, one lease wait, one adoption", flow.n.Load(), st)
+			}
+			if strings.Contains(logs.String(), "unavailable") {
+				t.Errorf("a lease wait logged a store failure:\n%s", logs.String())
+			}
+			if n := conns.subscribes.Load(); n != 1 {
+				t.Errorf("%d SUBSCRIBE commands for one wait over %d polls, want 1", n, conns.exists.Load())
+			}
+			if stall && conns.stalled.Load() == 0 {
+				t.Error("no read was stalled: the slow confirmation was not simulated")
+			}
+			if n := conns.dials.Load(); n != 2 {
+				t.Errorf("the waiter opened %d connections, want 2 (commands, the subscription)", n)
+			}
+		})
+	}
+}
+
+// countingFlow mints tokens and counts the requests.
+type countingFlow struct{ n atomic.Int64 }
+
+func (f *countingFlow) Token(context.Context) (*auth.Token, error) {
+	return &auth.Token{AccessToken: fmt.Sprintf("fetched-%d", f.n.Add(1))}, nil
+}
+
+// watchedConns dials Redis and counts connections and the SUBSCRIBE and
+// EXISTS commands written on them. With stall set, the reply to the first
+// SUBSCRIBE misses the first read deadline set after it, as from a slow
+// server: every read under that deadline times out.
+type watchedConns struct {
+	dials, subscribes, exists, stalled atomic.Int64
+	stall                              atomic.Bool
+}
+
+func (w *watchedConns) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	w.dials.Add(1)
+	return &watchedConn{Conn: c, w: w}, nil
+}
+
+type watchedConn struct {
+	net.Conn
+	w        *watchedConns
+	mu       sync.Mutex
+	armed    bool // a stalled SUBSCRIBE was written: stall the next deadline
+	stalling bool // reads under the current deadline time out
+}
+
+func (c *watchedConn) Write(p []byte) (int, error) {
+	lp := bytes.ToLower(p)
+	if bytes.Contains(lp, []byte("\r\nsubscribe\r\n")) {
+		c.w.subscribes.Add(1)
+		if c.w.stall.CompareAndSwap(true, false) {
+			c.mu.Lock()
+			c.armed = true
+			c.mu.Unlock()
+		}
+	}
+	if bytes.Contains(lp, []byte("\r\nexists\r\n")) {
+		c.w.exists.Add(1)
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *watchedConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.stalling, c.armed = c.armed, false
+	c.mu.Unlock()
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *watchedConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	stalling := c.stalling
+	c.mu.Unlock()
+	if stalling {
+		c.w.stalled.Add(1)
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	}
+	return c.Conn.Read(p)
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -5,7 +5,8 @@
 // with AES-256-GCM. The header is the sealed body's additional data, so a
 // ciphertext moved to another identity's entry, or a header edited, fails
 // to open. Stored bytes never contain a password or client secret: the
-// token is the only secret in them.
+// token is the only secret in them. The package also holds the stores'
+// compare-and-swap comparison (Matches) and their default clock.
 package envelope
 
 import (
@@ -55,9 +56,6 @@ func NewCodec(key []byte) (*Codec, error) {
 	}
 	return &Codec{aead: aead}, nil
 }
-
-// Encrypted reports whether the codec seals tokens.
-func (c *Codec) Encrypted() bool { return c.aead != nil }
 
 // header is the part of an entry readable without the key. Times are
 // strings so that the additional data re-marshals byte for byte.

@@ -208,9 +208,15 @@ func (s *session) Do(ctx context.Context, req *http.Request) (*http.Response, er
 	b := s.baseURL
 	r := req.Clone(ctx)
 	if r.URL.Scheme == "" && r.URL.Host == "" {
+		// Join the escaped forms: decoding first would turn "a%2Fb" into
+		// two segments.
+		esc := strings.TrimRight(b.EscapedPath(), "/") + "/" + strings.TrimLeft(r.URL.EscapedPath(), "/")
+		p, err := url.PathUnescape(esc)
+		if err != nil { // both halves come from parsed URLs: cannot happen
+			return nil, err
+		}
 		u := *b
-		u.Path = strings.TrimRight(b.Path, "/") + "/" + strings.TrimLeft(r.URL.Path, "/")
-		u.RawPath = ""
+		u.Path, u.RawPath = p, esc
 		u.RawQuery = r.URL.RawQuery
 		r.URL = &u
 		r.Host = ""

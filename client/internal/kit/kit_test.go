@@ -330,6 +330,45 @@ func TestDo(t *testing.T) {
 	}
 }
 
+// Session.Do keeps the percent-escapes of a relative path and of the base
+// URL's prefix: the server receives exactly the escaped path it was given.
+func TestDoKeepsEscapes(t *testing.T) {
+	var mu sync.Mutex
+	var uris []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uris = append(uris, r.RequestURI)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ prefix, path, want string }{
+		{"/bsssmapi", "/api/accounts/a%2Fb", "/bsssmapi/api/accounts/a%2Fb"},
+		{"/bsssmapi/", "api/accounts/a%2Fb?x=a%2Fb", "/bsssmapi/api/accounts/a%2Fb?x=a%2Fb"},
+		{"/bsssmapi", "/api/a%20b/c%3Fd/e%25f", "/bsssmapi/api/a%20b/c%3Fd/e%25f"},
+		{"/p%2Fq", "/api/x", "/p%2Fq/api/x"},
+		{"", "/api/accounts/1", "/api/accounts/1"},
+	} {
+		mu.Lock()
+		uris = nil
+		mu.Unlock()
+		s, _ := acme(t, srv.URL+tc.prefix, Spec{Placement: auth.Bearer()})
+		req, err := http.NewRequest("GET", tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := s.Do(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%s + %s: %v", tc.prefix, tc.path, err)
+		}
+		resp.Body.Close()
+		mu.Lock()
+		if len(uris) != 1 || uris[0] != tc.want {
+			t.Errorf("%s + %s: the server received %q, want [%q]", tc.prefix, tc.path, uris, tc.want)
+		}
+		mu.Unlock()
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

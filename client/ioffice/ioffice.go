@@ -234,11 +234,13 @@ func (c *Client) ParseLoginRedirect(rawURLOrFragment, wantState string, allowMis
 var (
 	// ErrStateMismatch: the redirect's state is not the one this login
 	// started with (a forged or mixed-up redirect). Do not use the code.
-	ErrStateMismatch = errors.New("ioffice: redirect state does not match")
+	// It wraps client.ErrStateMismatch.
+	ErrStateMismatch = fmt.Errorf("ioffice: %w", client.ErrStateMismatch)
 	// ErrMissingState: the redirect carries no state. OAuth 2.0 (RFC 6749
 	// §4.1.2) requires the server to echo it; the iOFFICE docs' example
-	// redirect omits it. ParseRedirectAllowMissingState accepts that.
-	ErrMissingState = errors.New("ioffice: redirect carries no state")
+	// redirect omits it. ParseRedirectAllowMissingState accepts that. It
+	// wraps client.ErrMissingState.
+	ErrMissingState = fmt.Errorf("ioffice: %w", client.ErrMissingState)
 	// ErrNoCode: the redirect carries no (single) authorization code.
 	ErrNoCode = errors.New("ioffice: no authorization code")
 )

@@ -118,3 +118,42 @@ func TestOpenAndSampleAgainstTheSandbox(t *testing.T) {
 		}
 	}
 }
+
+// Every browser-login vendor's ParseLoginRedirect reports a wrong or
+// missing state with the generic sentinels IsStateMismatch and
+// IsMissingState test, and accepts a matching one.
+func TestBrowserLoginStateErrors(t *testing.T) {
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	n := 0
+	for _, v := range vendors.All() {
+		if !v.BrowserLogin {
+			continue
+		}
+		n++
+		env := sb.Vendor(v.Name).Env()
+		c, err := v.Open(func(k string) (string, bool) { s, ok := env[k]; return s, ok })
+		if err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		bl := c.(vendors.BrowserLogin)
+		_, _, err = bl.ParseLoginRedirect("#code=c1&appCode=a1&state=other", "mine", false)
+		if !errors.Is(err, client.ErrStateMismatch) || !vendors.IsStateMismatch(err) || vendors.IsMissingState(err) {
+			t.Errorf("%s: wrong state: %v", v.Name, err)
+		}
+		_, _, err = bl.ParseLoginRedirect("#code=c1&appCode=a1", "mine", false)
+		if !errors.Is(err, client.ErrMissingState) || !vendors.IsMissingState(err) || vendors.IsStateMismatch(err) {
+			t.Errorf("%s: missing state: %v", v.Name, err)
+		}
+		if code, _, err := bl.ParseLoginRedirect("#code=c1&appCode=a1&state=mine", "mine", false); err != nil || code != "c1" {
+			t.Errorf("%s: matching state: %q %v", v.Name, code, err)
+		}
+		c.Close()
+	}
+	if n == 0 {
+		t.Fatal("no vendor declares BrowserLogin")
+	}
+}

@@ -45,6 +45,12 @@ const Vendor = "blueprint"
 
 const formContentType = "application/x-www-form-urlencoded; charset=UTF-8"
 
+// placement (where resource requests carry the token) and lifetimeUnit
+// (expires_in's unit) are what New and Descriptor both state.
+var placement = auth.Bearer()
+
+const lifetimeUnit = time.Second
+
 // Config is a Blueprint CPQ API host and a user's credentials.
 type Config struct {
 	// BaseURL is everything before /account/login, e.g.
@@ -129,7 +135,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	chk.Require("Username", cfg.Username)
 	chk.Require("Password", cfg.Password)
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, User: cfg.Username, Secrets: auth.NewSecrets(cfg.Password)}
-	return kit.New(kit.Spec{Name: Vendor, Placement: auth.Bearer()}, setup, opts, func(t kit.Tools) (auth.Flow, error) {
+	return kit.New(kit.Spec{Name: Vendor, Placement: placement}, setup, opts, func(t kit.Tools) (auth.Flow, error) {
 		api, err := blueprintfull.NewClient(t.BaseURL, blueprintfull.WithHTTPClient(t.HTTP))
 		return &flow{api: api, t: t, form: kit.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password)}, err
 	}, func(s client.Session) (*Client, error) {
@@ -162,7 +168,7 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 		return nil, err
 	}
 	now := f.t.Now()
-	tok, err := kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, time.Second, f.t.Log, f.t.Secrets)
+	tok, err := kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, lifetimeUnit, f.t.Log, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +197,7 @@ func Descriptor() client.Vendor {
 			Description:    "password grant at /account/login, no client authentication",
 			Operations:     []string{"login"},
 			TokenOperation: "login",
-			LifetimeUnit:   time.Second,
+			LifetimeUnit:   lifetimeUnit,
 			IssuedExpires:  [2]string{".issued", ".expires"},
 		},
 		SampleOperation: "listPages",
@@ -205,6 +211,6 @@ func Descriptor() client.Vendor {
 			}
 			return resp.StatusCode(), fmt.Sprintf("GET /pages → %d pages", len(*resp.JSON200)), nil
 		},
-		Placement: auth.Bearer(),
+		Placement: placement,
 	}
 }

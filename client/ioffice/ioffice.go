@@ -79,6 +79,13 @@ const Vendor = "ioffice"
 
 const jsonContentType = "application/json"
 
+// placement (where a default client's resource requests carry the token;
+// Config.TokenInQuery moves it) and lifetimeUnit (expires_in's unit:
+// milliseconds) are what New and Descriptor both state.
+var placement = auth.Header("x-access-token")
+
+const lifetimeUnit = time.Millisecond
+
 // Config is an iOFFICE site, the application's OAuth 2.0 client and,
 // for headless use, a user's credentials.
 type Config struct {
@@ -155,7 +162,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if cfg.Password != "" && cfg.Username == "" {
 		chk.Fail("Config.Username is required when Config.Password is set")
 	}
-	spec := kit.Spec{Name: Vendor, Placement: auth.Header("x-access-token")}
+	spec := kit.Spec{Name: Vendor, Placement: placement}
 	if cfg.TokenInQuery {
 		spec.Placement = auth.Query("access_token")
 	}
@@ -373,8 +380,7 @@ func (f *flow) token(ctx context.Context, op auth.Op, p *iofficefull.RequestToke
 	if err != nil {
 		return nil, err
 	}
-	// expires_in is in milliseconds.
-	return kit.JSONToken(Vendor, op, resp.StatusCode, body, f.t.Now(), time.Millisecond, f.t.Log, sec)
+	return kit.JSONToken(Vendor, op, resp.StatusCode, body, f.t.Now(), lifetimeUnit, f.t.Log, sec)
 }
 
 // Revoke invalidates t's access token and then its refresh token, one
@@ -414,7 +420,7 @@ func Descriptor() client.Vendor {
 			Description:    "headless authorization-code flow, a code from /oauth2/auth exchanged at /oauth2/token",
 			Operations:     []string{"requestAuthCode", "requestToken"},
 			TokenOperation: "requestToken",
-			LifetimeUnit:   time.Millisecond,
+			LifetimeUnit:   lifetimeUnit,
 		},
 		Refreshes:       true,
 		Revokes:         true,
@@ -430,6 +436,6 @@ func Descriptor() client.Vendor {
 			return resp.StatusCode(), fmt.Sprintf("GET /external/api/rest/v2/users/me → user %d", resp.JSON200.Id), nil
 		},
 		BrowserLogin: true,
-		Placement:    auth.Header("x-access-token"),
+		Placement:    placement,
 	}
 }

@@ -27,6 +27,12 @@ func TestForm(t *testing.T) {
 	if got := Form("z", "a b", "a", "&="); got != "z=a+b&a=%26%3D" {
 		t.Errorf("Form = %q", got)
 	}
+	defer func() {
+		if r := recover(); r != "kit.Form: odd number of arguments" {
+			t.Errorf("Form with an odd number of arguments: panic %v", r)
+		}
+	}()
+	Form("a")
 }
 
 func TestBasicAuth(t *testing.T) {

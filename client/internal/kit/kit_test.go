@@ -378,3 +378,34 @@ func TestDoKeepsEscapes(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+type nilSession struct{ client.Session }
+
+// OpenFunc reads the configuration through lookup, passes the options on,
+// and returns a nil Session (not one holding a nil *C) on any error.
+func TestOpenFunc(t *testing.T) {
+	errNew := errors.New("new failed")
+	var gotOpts int
+	open := OpenFunc(func(lookup func(string) (string, bool)) (string, error) {
+		env := NewEnv("acme", lookup)
+		return env.Require("BASE_URL"), env.Err()
+	}, func(base string, opts ...client.Option) (*nilSession, error) {
+		gotOpts = len(opts)
+		if base == "fail" {
+			return nil, errNew
+		}
+		return &nilSession{}, nil
+	})
+	lookup := func(v string) func(string) (string, bool) {
+		return func(k string) (string, bool) { return v, k == "VENDORKIT_ACME_BASE_URL" }
+	}
+	if s, err := open(lookup(""), client.WithRetry(0, 0, 0)); s != nil || !errors.Is(err, client.ErrMissingEnv) {
+		t.Errorf("missing variable: %v, %v", s, err)
+	}
+	if s, err := open(lookup("fail"), client.WithRetry(0, 0, 0)); s != nil || !errors.Is(err, errNew) || gotOpts != 1 {
+		t.Errorf("New fails: %#v, %v (%d options)", s, err, gotOpts)
+	}
+	if s, err := open(lookup("ok")); err != nil || s == nil {
+		t.Errorf("ok: %v, %v", s, err)
+	}
+}

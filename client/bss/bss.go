@@ -191,10 +191,11 @@ func Descriptor() client.Vendor {
 		SampleOperation: "getAccount",
 		Sample: func(ctx context.Context, s client.Session, lookup func(string) (string, bool)) (int, string, error) {
 			id := int64(1)
-			if v := kit.NewEnv(Vendor, lookup).Get("ACCOUNT_ID"); v != "" {
+			env := kit.NewEnv(Vendor, lookup)
+			if v := env.Get("ACCOUNT_ID"); v != "" {
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					return 0, "", fmt.Errorf("%w: VENDORKIT_BSS_ACCOUNT_ID is not an integer", client.ErrInvalidConfig)
+					return 0, "", fmt.Errorf("%w: %s is not an integer", client.ErrInvalidConfig, env.Name("ACCOUNT_ID"))
 				}
 				id = n
 			}

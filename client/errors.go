@@ -15,3 +15,13 @@ var ErrMissingEnv = errors.New("vendorkit: missing environment variable")
 // origin than the client's base URL: the client's credentials are for its
 // own origin only.
 var ErrForeignOrigin = errors.New("vendorkit: request is not for the client's base URL origin")
+
+// ErrStateMismatch is wrapped by the error of a browser login's redirect
+// parser (client/vendors.BrowserLogin.ParseLoginRedirect) when the
+// redirect's state is not the one the login started with (a stale tab or
+// a forged redirect): its code must not be used.
+var ErrStateMismatch = errors.New("vendorkit: login redirect state does not match")
+
+// ErrMissingState is wrapped by the error of a browser login's redirect
+// parser when the redirect carries no state at all.
+var ErrMissingState = errors.New("vendorkit: login redirect carries no state")

@@ -29,8 +29,9 @@ type Session interface {
 
 	// Do sends req with HTTPClient, bound to ctx, without modifying req. A
 	// relative req.URL ("/api/accounts/1?x=y") is resolved under BaseURL,
-	// path prefix included; an absolute one must be on BaseURL's origin,
-	// else the error wraps ErrForeignOrigin and nothing is sent.
+	// path prefix included, its escapes kept ("a%2Fb" stays one segment);
+	// an absolute one must be on BaseURL's origin, else the error wraps
+	// ErrForeignOrigin and nothing is sent.
 	Do(ctx context.Context, req *http.Request) (*http.Response, error)
 
 	// Source is the client's token source: Stats, Invalidate, Put, Revoke,

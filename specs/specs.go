@@ -45,12 +45,18 @@ func Load(vendor string) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := openapi3.NewLoader().LoadFromData(b)
+	return parse(vendor+".yaml", b)
+}
+
+// parse loads a spec from YAML or JSON and validates it; name says which
+// spec in errors ("bss.yaml").
+func parse(name string, data []byte) (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("specs: %s.yaml: %w", vendor, err)
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("specs: %s.yaml is not valid OpenAPI: %w", vendor, err)
+		return nil, fmt.Errorf("specs: %s is not valid OpenAPI: %w", name, err)
 	}
 	return doc, nil
 }

@@ -1,7 +1,6 @@
 package specs
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -47,12 +46,9 @@ func NewRouter(vendor, prefix string) (*Router, error) {
 // being edited, say) instead of the embedded one; it is validated as Load
 // validates.
 func NewRouterFromData(vendor, prefix string, data []byte) (*Router, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(data)
+	doc, err := parse(vendor+" spec", data)
 	if err != nil {
-		return nil, fmt.Errorf("specs: %s spec: %w", vendor, err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("specs: %s spec is not valid OpenAPI: %w", vendor, err)
+		return nil, err
 	}
 	return newRouter(vendor, prefix, doc)
 }

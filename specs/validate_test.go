@@ -173,3 +173,29 @@ func TestTextHTMLDecoder(t *testing.T) {
 		t.Fatal("decoders not registered")
 	}
 }
+
+// NewRouterFromData loads and validates as Load does: the embedded spec's
+// bytes route like NewRouter; bytes that are not a spec, or a spec that is
+// not valid OpenAPI, are errors naming the vendor.
+func TestNewRouterFromData(t *testing.T) {
+	raw, err := specs.Raw("bss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := specs.NewRouterFromData("bss", "/bsssmapi", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/bsssmapi/oauth/token", nil)
+	if route, _, err := r.FindRoute(req); err != nil || route.Operation.OperationID != "requestToken" {
+		t.Errorf("FindRoute: %v", err)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{"{not yaml: [", "specs: bss spec: "},
+		{"openapi: 3.0.3\ninfo: {}\npaths: {}\n", "specs: bss spec is not valid OpenAPI: "},
+	} {
+		if _, err := specs.NewRouterFromData("bss", "", []byte(tc.data)); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error starting %q", tc.data, err, tc.want)
+		}
+	}
+}

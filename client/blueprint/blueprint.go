@@ -24,6 +24,12 @@
 //   - Requests carry Authorization: Bearer <token>. A 401 invalidates the
 //     token and the call is retried once after logging in again (there is
 //     no refresh token).
+//   - The login and every resource request carry X-Requested-With:
+//     XMLHttpRequest, as the docs' requests do: ASP.NET answers such a
+//     request 401 where it might otherwise redirect to a login page, and
+//     re-authentication depends on that 401. The docs' other headers
+//     (Accept: */*, a browser's User-Agent, Referer) are their browser's
+//     and are not sent.
 package blueprint
 
 import (
@@ -44,6 +50,17 @@ import (
 const Vendor = "blueprint"
 
 const formContentType = "application/x-www-form-urlencoded; charset=UTF-8"
+
+// requestedWith is the docs' X-Requested-With, on the login and on every
+// resource request: it asks for a 401, not a redirect, when the token is
+// missing or invalid.
+const requestedWith = "XMLHttpRequest"
+
+// placement (where resource requests carry the token) and lifetimeUnit
+// (expires_in's unit) are what New and Descriptor both state.
+var placement = auth.Bearer()
+
+const lifetimeUnit = time.Second
 
 // Config is a Blueprint CPQ API host and a user's credentials.
 type Config struct {
@@ -129,7 +146,8 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	chk.Require("Username", cfg.Username)
 	chk.Require("Password", cfg.Password)
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, User: cfg.Username, Secrets: auth.NewSecrets(cfg.Password)}
-	return kit.New(kit.Spec{Name: Vendor, Placement: auth.Bearer()}, setup, opts, func(t kit.Tools) (auth.Flow, error) {
+	spec := kit.Spec{Name: Vendor, Placement: placement, Headers: http.Header{"X-Requested-With": {requestedWith}}}
+	return kit.New(spec, setup, opts, func(t kit.Tools) (auth.Flow, error) {
 		api, err := blueprintfull.NewClient(t.BaseURL, blueprintfull.WithHTTPClient(t.HTTP))
 		return &flow{api: api, t: t, form: kit.Form("grant_type", "password", "username", cfg.Username, "password", cfg.Password)}, err
 	}, func(s client.Session) (*Client, error) {
@@ -156,13 +174,14 @@ type flow struct {
 }
 
 func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
-	resp, err := f.api.LoginWithBody(ctx, formContentType, strings.NewReader(f.form))
+	resp, err := f.api.LoginWithBody(ctx, formContentType, strings.NewReader(f.form),
+		kit.SetHeader("X-Requested-With", requestedWith))
 	resp, body, err := auth.ReadTokenResponse(Vendor, auth.OpToken, resp, err, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
 	now := f.t.Now()
-	tok, err := kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, time.Second, f.t.Log, f.t.Secrets)
+	tok, err := kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, now, lifetimeUnit, f.t.Log, f.t.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +210,7 @@ func Descriptor() client.Vendor {
 			Description:    "password grant at /account/login, no client authentication",
 			Operations:     []string{"login"},
 			TokenOperation: "login",
-			LifetimeUnit:   time.Second,
+			LifetimeUnit:   lifetimeUnit,
 			IssuedExpires:  [2]string{".issued", ".expires"},
 		},
 		SampleOperation: "listPages",
@@ -205,6 +224,6 @@ func Descriptor() client.Vendor {
 			}
 			return resp.StatusCode(), fmt.Sprintf("GET /pages → %d pages", len(*resp.JSON200)), nil
 		},
-		Placement: auth.Bearer(),
+		Placement: placement,
 	}
 }

@@ -115,10 +115,12 @@ func TestWire(t *testing.T) {
 	if lr.Method != "POST" || lr.Path != "/account/login" || lr.RawQuery != "" {
 		t.Errorf("login: %s %s?%s", lr.Method, lr.Path, lr.RawQuery)
 	}
-	// The docs' Content-Length of 55 is this very body.
+	// The docs' Content-Length of 55 is this very body. X-Requested-With
+	// is the docs' too (not their browser's Accept, User-Agent, Referer).
 	wiretest.ExactHeaders(t, "login", lr.Header, map[string]string{
-		"Content-Type":   "application/x-www-form-urlencoded; charset=UTF-8",
-		"Content-Length": "55",
+		"Content-Type":     "application/x-www-form-urlencoded; charset=UTF-8",
+		"Content-Length":   "55",
+		"X-Requested-With": "XMLHttpRequest",
 	})
 	if want := "grant_type=password&username=username&password=password"; lr.Body != want {
 		t.Errorf("login body %q, want %q", lr.Body, want)
@@ -128,7 +130,8 @@ func TestWire(t *testing.T) {
 		t.Errorf("pages: %s %s", pr.Method, pr.Path)
 	}
 	wiretest.ExactHeaders(t, "pages", pr.Header, map[string]string{
-		"Authorization": "Bearer imSXTs2OqSrGWzsFQhIXziFCO3rF-1",
+		"Authorization":    "Bearer imSXTs2OqSrGWzsFQhIXziFCO3rF-1",
+		"X-Requested-With": "XMLHttpRequest",
 	})
 
 	tok, err := c.Token(ctx)
@@ -237,6 +240,13 @@ func TestReauthOn401(t *testing.T) {
 	pages := f.rec.Path("/pages")
 	if len(pages) != 2 || pages[1].Header.Get("Authorization") != "Bearer imSXTs2OqSrGWzsFQhIXziFCO3rF-2" {
 		t.Errorf("pages requests %d", len(pages))
+	}
+	// The re-login and the retry are XMLHttpRequests too: ASP.NET answers
+	// those 401, not a 302 to its login page.
+	for _, r := range f.rec.All() {
+		if got := r.Header.Values("X-Requested-With"); len(got) != 1 || got[0] != "XMLHttpRequest" {
+			t.Errorf("%s %s: X-Requested-With %q", r.Method, r.Path, got)
+		}
 	}
 }
 

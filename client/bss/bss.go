@@ -59,6 +59,12 @@ const DefaultAPIVersion = "latest"
 
 const formContentType = "application/x-www-form-urlencoded"
 
+// placement (where resource requests carry the token) and lifetimeUnit
+// (expires_in's unit) are what New and Descriptor both state.
+var placement = auth.Bearer()
+
+const lifetimeUnit = time.Second
+
 // Config is a BSS deployment and its credentials.
 type Config struct {
 	// BaseURL is everything before /oauth/token and /api/…, e.g.
@@ -127,7 +133,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if cfg.FormEncodeClientCredentials {
 		key, secret = url.QueryEscape(key), url.QueryEscape(secret)
 	}
-	spec := kit.Spec{Name: Vendor, Placement: auth.Bearer(),
+	spec := kit.Spec{Name: Vendor, Placement: placement,
 		Headers: http.Header{"Accept": {"application/json"}, "X-Api-Version": {version}}}
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ClientKey, User: cfg.Username,
 		Secrets: auth.NewSecrets(cfg.Password, cfg.ClientKey).WithBasic(cfg.ClientKey, cfg.ClientSecret)}
@@ -157,7 +163,7 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, f.t.Now(), time.Second, f.t.Log, f.t.Secrets)
+	return kit.JSONToken(Vendor, auth.OpToken, resp.StatusCode, body, f.t.Now(), lifetimeUnit, f.t.Log, f.t.Secrets)
 }
 
 // Descriptor describes this package to tools that choose the vendor at run
@@ -180,15 +186,16 @@ func Descriptor() client.Vendor {
 			Description:    "password grant, client key and secret as HTTP Basic",
 			Operations:     []string{"requestToken"},
 			TokenOperation: "requestToken",
-			LifetimeUnit:   time.Second,
+			LifetimeUnit:   lifetimeUnit,
 		},
 		SampleOperation: "getAccount",
 		Sample: func(ctx context.Context, s client.Session, lookup func(string) (string, bool)) (int, string, error) {
 			id := int64(1)
-			if v := kit.NewEnv(Vendor, lookup).Get("ACCOUNT_ID"); v != "" {
+			env := kit.NewEnv(Vendor, lookup)
+			if v := env.Get("ACCOUNT_ID"); v != "" {
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					return 0, "", fmt.Errorf("%w: VENDORKIT_BSS_ACCOUNT_ID is not an integer", client.ErrInvalidConfig)
+					return 0, "", fmt.Errorf("%w: %s is not an integer", client.ErrInvalidConfig, env.Name("ACCOUNT_ID"))
 				}
 				id = n
 			}
@@ -198,7 +205,7 @@ func Descriptor() client.Vendor {
 			}
 			return resp.StatusCode(), fmt.Sprintf("GET /api/accounts/%d → account %d", id, resp.JSON200.Id), nil
 		},
-		Placement: auth.Bearer(),
+		Placement: placement,
 	}
 }
 

@@ -2,6 +2,8 @@ package bss_test
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -53,4 +55,48 @@ func TestAgainstSandbox(t *testing.T) {
 		t.Errorf("%d password grants, want 3", n)
 	}
 	wiretest.NoSecrets(t, "logs", logs.String(), v.Secrets()...)
+}
+
+// The descriptor's sample call reads VENDORKIT_BSS_ACCOUNT_ID (default 1);
+// a value that is not an integer is a configuration error naming the
+// variable, and nothing is sent.
+func TestSampleAccountID(t *testing.T) {
+	ctx := context.Background()
+	s, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	env := s.Vendor("bss").Env()
+	d := bss.Descriptor()
+	c, err := d.Open(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tc := range []struct {
+		id      string
+		status  int
+		summary string
+	}{
+		{"", 200, "GET /api/accounts/1 → account 1"},
+		{"1", 200, "GET /api/accounts/1 → account 1"},
+		{"2", 404, ""},
+	} {
+		status, summary, err := d.Sample(ctx, c, func(k string) (string, bool) {
+			return tc.id, k == "VENDORKIT_BSS_ACCOUNT_ID"
+		})
+		if err != nil || status != tc.status || summary != tc.summary {
+			t.Errorf("ACCOUNT_ID %q: %d %q %v, want %d %q", tc.id, status, summary, err, tc.status, tc.summary)
+		}
+	}
+	before := s.Vendor("bss").Stats()
+	status, _, err := d.Sample(ctx, c, func(k string) (string, bool) { return "one", k == "VENDORKIT_BSS_ACCOUNT_ID" })
+	if !errors.Is(err, client.ErrInvalidConfig) || status != 0 ||
+		err.Error() != "vendorkit: invalid configuration: VENDORKIT_BSS_ACCOUNT_ID is not an integer" {
+		t.Errorf("ACCOUNT_ID one: %d %v", status, err)
+	}
+	if after := s.Vendor("bss").Stats(); !reflect.DeepEqual(after, before) {
+		t.Errorf("a request was sent: stats %+v, then %+v", before, after)
+	}
 }

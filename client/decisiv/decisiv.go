@@ -55,6 +55,10 @@ const (
 	grantBody       = "grant_type=client_credentials"
 )
 
+// placement is where resource requests carry the token, as New and
+// Descriptor both state. (No lifetime: the token response has none.)
+var placement = auth.Bearer()
+
 // ErrBearerNotSupported is wrapped (in an *auth.Error with StatusCode 403)
 // by the error of a call to an endpoint that does not accept bearer tokens.
 var ErrBearerNotSupported = errors.New("decisiv: endpoint does not support bearer-token authentication (403 Forbidden)")
@@ -101,7 +105,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	chk := &kit.Check{}
 	chk.Require("ConsumerKey", cfg.ConsumerKey)
 	chk.Require("ConsumerSecret", cfg.ConsumerSecret)
-	spec := kit.Spec{Name: Vendor, Placement: auth.Bearer(),
+	spec := kit.Spec{Name: Vendor, Placement: placement,
 		NeverReauth: []int{http.StatusForbidden}, CheckResponse: checkResponse}
 	setup := kit.Setup{Check: chk, BaseURL: cfg.BaseURL, ClientID: cfg.ConsumerKey,
 		Secrets: auth.NewSecrets(cfg.ConsumerKey).WithBasic(cfg.ConsumerKey, cfg.ConsumerSecret)}
@@ -193,6 +197,6 @@ func Descriptor() client.Vendor {
 			return resp.StatusCode(), "GET /platform_api/bearer_test → accepted", nil
 		},
 		BearerRefused: ErrBearerNotSupported,
-		Placement:     auth.Bearer(),
+		Placement:     placement,
 	}
 }

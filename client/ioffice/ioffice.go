@@ -79,6 +79,13 @@ const Vendor = "ioffice"
 
 const jsonContentType = "application/json"
 
+// placement (where a default client's resource requests carry the token;
+// Config.TokenInQuery moves it) and lifetimeUnit (expires_in's unit:
+// milliseconds) are what New and Descriptor both state.
+var placement = auth.Header("x-access-token")
+
+const lifetimeUnit = time.Millisecond
+
 // Config is an iOFFICE site, the application's OAuth 2.0 client and,
 // for headless use, a user's credentials.
 type Config struct {
@@ -155,7 +162,7 @@ func New(cfg Config, opts ...client.Option) (*Client, error) {
 	if cfg.Password != "" && cfg.Username == "" {
 		chk.Fail("Config.Username is required when Config.Password is set")
 	}
-	spec := kit.Spec{Name: Vendor, Placement: auth.Header("x-access-token")}
+	spec := kit.Spec{Name: Vendor, Placement: placement}
 	if cfg.TokenInQuery {
 		spec.Placement = auth.Query("access_token")
 	}
@@ -234,11 +241,13 @@ func (c *Client) ParseLoginRedirect(rawURLOrFragment, wantState string, allowMis
 var (
 	// ErrStateMismatch: the redirect's state is not the one this login
 	// started with (a forged or mixed-up redirect). Do not use the code.
-	ErrStateMismatch = errors.New("ioffice: redirect state does not match")
+	// It wraps client.ErrStateMismatch.
+	ErrStateMismatch = fmt.Errorf("ioffice: %w", client.ErrStateMismatch)
 	// ErrMissingState: the redirect carries no state. OAuth 2.0 (RFC 6749
 	// §4.1.2) requires the server to echo it; the iOFFICE docs' example
-	// redirect omits it. ParseRedirectAllowMissingState accepts that.
-	ErrMissingState = errors.New("ioffice: redirect carries no state")
+	// redirect omits it. ParseRedirectAllowMissingState accepts that. It
+	// wraps client.ErrMissingState.
+	ErrMissingState = fmt.Errorf("ioffice: %w", client.ErrMissingState)
 	// ErrNoCode: the redirect carries no (single) authorization code.
 	ErrNoCode = errors.New("ioffice: no authorization code")
 )
@@ -371,8 +380,7 @@ func (f *flow) token(ctx context.Context, op auth.Op, p *iofficefull.RequestToke
 	if err != nil {
 		return nil, err
 	}
-	// expires_in is in milliseconds.
-	return kit.JSONToken(Vendor, op, resp.StatusCode, body, f.t.Now(), time.Millisecond, f.t.Log, sec)
+	return kit.JSONToken(Vendor, op, resp.StatusCode, body, f.t.Now(), lifetimeUnit, f.t.Log, sec)
 }
 
 // Revoke invalidates t's access token and then its refresh token, one
@@ -412,7 +420,7 @@ func Descriptor() client.Vendor {
 			Description:    "headless authorization-code flow, a code from /oauth2/auth exchanged at /oauth2/token",
 			Operations:     []string{"requestAuthCode", "requestToken"},
 			TokenOperation: "requestToken",
-			LifetimeUnit:   time.Millisecond,
+			LifetimeUnit:   lifetimeUnit,
 		},
 		Refreshes:       true,
 		Revokes:         true,
@@ -428,6 +436,6 @@ func Descriptor() client.Vendor {
 			return resp.StatusCode(), fmt.Sprintf("GET /external/api/rest/v2/users/me → user %d", resp.JSON200.Id), nil
 		},
 		BrowserLogin: true,
-		Placement:    auth.Header("x-access-token"),
+		Placement:    placement,
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/client"
-	"github.com/vendorkit/vendorkit/client/ioffice"
 )
 
 // BrowserLogin is the capability of a client whose users sign in through
@@ -23,16 +22,18 @@ type BrowserLogin interface {
 	// ParseLoginRedirect reads the code from the redirect (a full URL or
 	// its fragment), checking state in constant time; allowMissingState
 	// accepts a redirect without state, for sites that do not echo it. A
-	// wrong state satisfies IsStateMismatch, none IsMissingState.
+	// wrong state is an error wrapping client.ErrStateMismatch, none one
+	// wrapping client.ErrMissingState.
 	ParseLoginRedirect(rawURLOrFragment, wantState string, allowMissingState bool) (code, appCode string, err error)
 	Exchange(ctx context.Context, code string) (*auth.Token, error)
 }
 
 // IsStateMismatch reports whether err, from ParseLoginRedirect, says the
 // redirect carries another login's state (a stale tab, or a forged
-// redirect): its code must not be used.
-func IsStateMismatch(err error) bool { return errors.Is(err, ioffice.ErrStateMismatch) }
+// redirect): its code must not be used. It is errors.Is(err,
+// client.ErrStateMismatch).
+func IsStateMismatch(err error) bool { return errors.Is(err, client.ErrStateMismatch) }
 
 // IsMissingState reports whether err, from ParseLoginRedirect, says the
-// redirect carries no state at all.
-func IsMissingState(err error) bool { return errors.Is(err, ioffice.ErrMissingState) }
+// redirect carries no state at all: errors.Is(err, client.ErrMissingState).
+func IsMissingState(err error) bool { return errors.Is(err, client.ErrMissingState) }

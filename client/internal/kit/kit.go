@@ -208,9 +208,15 @@ func (s *session) Do(ctx context.Context, req *http.Request) (*http.Response, er
 	b := s.baseURL
 	r := req.Clone(ctx)
 	if r.URL.Scheme == "" && r.URL.Host == "" {
+		// Join the escaped forms: decoding first would turn "a%2Fb" into
+		// two segments.
+		esc := strings.TrimRight(b.EscapedPath(), "/") + "/" + strings.TrimLeft(r.URL.EscapedPath(), "/")
+		p, err := url.PathUnescape(esc)
+		if err != nil { // both halves come from parsed URLs: cannot happen
+			return nil, err
+		}
 		u := *b
-		u.Path = strings.TrimRight(b.Path, "/") + "/" + strings.TrimLeft(r.URL.Path, "/")
-		u.RawPath = ""
+		u.Path, u.RawPath = p, esc
 		u.RawQuery = r.URL.RawQuery
 		r.URL = &u
 		r.Host = ""
@@ -245,17 +251,9 @@ func (u userAgent) CloseIdleConnections() {
 	}
 }
 
-// Open returns c as a client.Session, and a nil Session (not a nil *C)
-// on error: what a vendor's Descriptor().Open returns.
-func Open[C client.Session](c C, err error) (client.Session, error) {
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // OpenFunc is a descriptor's Open for a vendor package: its FromLookup,
-// then its New with the options.
+// then its New with the options. On error the Session is nil (not a
+// Session holding a nil *C).
 func OpenFunc[Cfg any, C client.Session](fromLookup func(func(string) (string, bool)) (Cfg, error),
 	newClient func(Cfg, ...client.Option) (C, error)) func(func(string) (string, bool), ...client.Option) (client.Session, error) {
 	return func(lookup func(string) (string, bool), opts ...client.Option) (client.Session, error) {
@@ -263,6 +261,10 @@ func OpenFunc[Cfg any, C client.Session](fromLookup func(func(string) (string, b
 		if err != nil {
 			return nil, err
 		}
-		return Open(newClient(cfg, opts...))
+		c, err := newClient(cfg, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 }

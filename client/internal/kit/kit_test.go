@@ -27,6 +27,12 @@ func TestForm(t *testing.T) {
 	if got := Form("z", "a b", "a", "&="); got != "z=a+b&a=%26%3D" {
 		t.Errorf("Form = %q", got)
 	}
+	defer func() {
+		if r := recover(); r != "kit.Form: odd number of arguments" {
+			t.Errorf("Form with an odd number of arguments: panic %v", r)
+		}
+	}()
+	Form("a")
 }
 
 func TestBasicAuth(t *testing.T) {
@@ -330,6 +336,76 @@ func TestDo(t *testing.T) {
 	}
 }
 
+// Session.Do keeps the percent-escapes of a relative path and of the base
+// URL's prefix: the server receives exactly the escaped path it was given.
+func TestDoKeepsEscapes(t *testing.T) {
+	var mu sync.Mutex
+	var uris []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uris = append(uris, r.RequestURI)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ prefix, path, want string }{
+		{"/bsssmapi", "/api/accounts/a%2Fb", "/bsssmapi/api/accounts/a%2Fb"},
+		{"/bsssmapi/", "api/accounts/a%2Fb?x=a%2Fb", "/bsssmapi/api/accounts/a%2Fb?x=a%2Fb"},
+		{"/bsssmapi", "/api/a%20b/c%3Fd/e%25f", "/bsssmapi/api/a%20b/c%3Fd/e%25f"},
+		{"/p%2Fq", "/api/x", "/p%2Fq/api/x"},
+		{"", "/api/accounts/1", "/api/accounts/1"},
+	} {
+		mu.Lock()
+		uris = nil
+		mu.Unlock()
+		s, _ := acme(t, srv.URL+tc.prefix, Spec{Placement: auth.Bearer()})
+		req, err := http.NewRequest("GET", tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := s.Do(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%s + %s: %v", tc.prefix, tc.path, err)
+		}
+		resp.Body.Close()
+		mu.Lock()
+		if len(uris) != 1 || uris[0] != tc.want {
+			t.Errorf("%s + %s: the server received %q, want [%q]", tc.prefix, tc.path, uris, tc.want)
+		}
+		mu.Unlock()
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+type nilSession struct{ client.Session }
+
+// OpenFunc reads the configuration through lookup, passes the options on,
+// and returns a nil Session (not one holding a nil *C) on any error.
+func TestOpenFunc(t *testing.T) {
+	errNew := errors.New("new failed")
+	var gotOpts int
+	open := OpenFunc(func(lookup func(string) (string, bool)) (string, error) {
+		env := NewEnv("acme", lookup)
+		return env.Require("BASE_URL"), env.Err()
+	}, func(base string, opts ...client.Option) (*nilSession, error) {
+		gotOpts = len(opts)
+		if base == "fail" {
+			return nil, errNew
+		}
+		return &nilSession{}, nil
+	})
+	lookup := func(v string) func(string) (string, bool) {
+		return func(k string) (string, bool) { return v, k == "VENDORKIT_ACME_BASE_URL" }
+	}
+	if s, err := open(lookup(""), client.WithRetry(0, 0, 0)); s != nil || !errors.Is(err, client.ErrMissingEnv) {
+		t.Errorf("missing variable: %v, %v", s, err)
+	}
+	if s, err := open(lookup("fail"), client.WithRetry(0, 0, 0)); s != nil || !errors.Is(err, errNew) || gotOpts != 1 {
+		t.Errorf("New fails: %#v, %v (%d options)", s, err, gotOpts)
+	}
+	if s, err := open(lookup("ok")); err != nil || s == nil {
+		t.Errorf("ok: %v, %v", s, err)
+	}
+}

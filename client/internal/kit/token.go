@@ -51,7 +51,7 @@ func BasicAuth(user, pass string) string {
 // "%21". It panics on an odd number of arguments (a programming error).
 func Form(pairs ...string) string {
 	if len(pairs)%2 != 0 {
-		panic("client.Form: odd number of arguments")
+		panic("kit.Form: odd number of arguments")
 	}
 	var b strings.Builder
 	for i := 0; i < len(pairs); i += 2 {

@@ -5,6 +5,11 @@
 # start their own throwaway instances on free loopback ports and stop them
 # (internal/testservice); this script only installs.
 #
+# A component counts as present when the tests would find it: redis-server
+# when $VENDORKIT_TEST_REDIS_SERVER is set or redis-server is on PATH;
+# chromium when $VENDORKIT_TEST_CHROMIUM is set or chromium,
+# chromium-browser or google-chrome is on PATH.
+#
 # Without root or apt-get it prints one line and leaves the tests to skip
 # (or, under CI=true, to fail).
 #
@@ -12,9 +17,24 @@
 # status 1, and the EXIT trap's last status becomes the script's.
 set -euo pipefail
 
+# on_path reports whether any of its arguments is a command on PATH.
+on_path() {
+	local c
+	for c in "$@"; do
+		if command -v "$c" >/dev/null 2>&1; then
+			return 0
+		fi
+	done
+	return 1
+}
+
 need=()
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ -z "${VENDORKIT_TEST_REDIS_SERVER:-}" ] && ! on_path redis-server; then
+	need+=(redis-server)
+fi
+if [ -z "${VENDORKIT_TEST_CHROMIUM:-}" ] && ! on_path chromium chromium-browser google-chrome; then
+	need+=(chromium)
+fi
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0
 fi
@@ -48,9 +68,9 @@ trap cleanup EXIT
 
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Each package installs the command of its name.
 for c in "${need[@]}"; do
-	bin=$c
-	if ! command -v "$bin" >/dev/null 2>&1; then
+	if ! command -v "$c" >/dev/null 2>&1; then
 		echo "test-deps: $c still missing after apt-get" >&2
 		exit 1
 	fi

@@ -147,6 +147,43 @@ func TestDepsScriptExitStatus(t *testing.T) {
 	}
 }
 
+// The script looks for what the tests look for: the same environment
+// variables and the same binary names, so it installs nothing the tests
+// would not use.
+func TestDepsScriptFindsWhatTestsFind(t *testing.T) {
+	install := func(pkgs string) string {
+		return "apt-get update -qq\napt-get install -y -qq --no-install-recommends " + pkgs + "\npolicy in place\n"
+	}
+	cases := []struct {
+		name string
+		have []string
+		env  []string
+		want string // the apt-get log
+	}{
+		{"both installed", []string{"redis-server", "chromium"}, nil, ""},
+		{"both from the environment", nil, []string{"VENDORKIT_TEST_REDIS_SERVER=/opt/redis-server", "VENDORKIT_TEST_CHROMIUM=/opt/chrome"}, ""},
+		{"redis-server from the environment", nil, []string{"VENDORKIT_TEST_REDIS_SERVER=/opt/redis-server"}, install("chromium")},
+		{"chromium from the environment", nil, []string{"VENDORKIT_TEST_CHROMIUM=/opt/chrome"}, install("redis-server")},
+		{"empty variables count as unset", nil, []string{"VENDORKIT_TEST_REDIS_SERVER=", "VENDORKIT_TEST_CHROMIUM="}, install("redis-server chromium")},
+	}
+	for _, name := range chromiumNames {
+		cases = append(cases, struct {
+			name string
+			have []string
+			env  []string
+			want string
+		}{name + " on PATH", []string{"redis-server", name}, nil, ""})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			run := runDeps(t, "0", tc.have, "", tc.env...)
+			if run.code != 0 || run.log != tc.want {
+				t.Errorf("exit %d, stderr %q, apt-get log %q; want exit 0, log %q", run.code, run.stderr, run.log, tc.want)
+			}
+		})
+	}
+}
+
 // Without root the script installs nothing: it says so and exits 0, or 1
 // under CI=true.
 func TestDepsScriptNotRoot(t *testing.T) {

@@ -48,7 +48,10 @@ type Target struct {
 	Timeout time.Duration
 	// Spec is the vendor's OpenAPI spec (YAML or JSON) to check against,
 	// such as a copy being edited; nil means the embedded
-	// specs/<vendor>.yaml.
+	// specs/<vendor>.yaml. Its token endpoints are the operations it tags
+	// "token", as in the embedded specs: a spec that does not parse, or
+	// that leaves one of the grant's operations untagged, fails the token
+	// check and skips the rest.
 	Spec []byte
 }
 

@@ -30,11 +30,16 @@ type runner struct {
 	opts   []client.Option // the client's options, on the recorder
 	base   string          // normalized base URL
 	c      client.Session
-	// openErr is why there is no client (configuration).
+	// openErr is why there is no client (configuration, or specErr).
 	openErr error
-	now     func() time.Time
-	secrets []string
-	results []Result
+	// specErr is why the spec in use cannot be checked against.
+	specErr error
+	// tokenOps are the operations of the token endpoints in the spec in
+	// use (tokenOperations).
+	tokenOps []string
+	now      func() time.Time
+	secrets  []string
+	results  []Result
 
 	// From the token check.
 	token       *auth.Token
@@ -86,11 +91,14 @@ func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
 	} else {
 		router, err = specs.NewRouter(d.Name, prefix)
 	}
+	if err == nil {
+		r.router = router
+		r.tokenOps, err = tokenOperations(d.Name, router.Doc(), d.Grant)
+	}
 	if err != nil {
-		r.openErr = err
+		r.specErr, r.openErr = err, err
 		return r
 	}
-	r.router = router
 	specs.RegisterBodyDecoders()
 	r.opts = append(slices.Clone(t.Options), client.WithHTTPClient(&http.Client{Transport: r.rec, Timeout: timeout}))
 	r.c, r.openErr = d.Open(t.Lookup, r.opts...)

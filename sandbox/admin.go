@@ -54,6 +54,7 @@ type VendorStatus struct {
 	TokenRequests    map[string]int `json:"token_requests"`
 	ResourceRequests int            `json:"resource_requests"`
 	Rejected         int            `json:"rejected"`
+	InvalidGrants    int            `json:"invalid_grants"`
 	// TokenLifetime of tokens issued from now on, a Go duration; "0s":
 	// they never expire.
 	TokenLifetime string `json:"token_lifetime"`
@@ -155,6 +156,7 @@ func (v *Vendor) status() VendorStatus {
 		TokenRequests:    st.TokenRequests,
 		ResourceRequests: st.ResourceRequests,
 		Rejected:         st.Rejected,
+		InvalidGrants:    st.InvalidGrants,
 		TokenLifetime:    v.tokenLifetime().String(),
 		TokenLatency:     time.Duration(v.latency.Load()).String(),
 		PendingFaults:    int(v.faults.pending.Load()),

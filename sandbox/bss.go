@@ -162,7 +162,7 @@ func (b *bss) RequestToken(ctx context.Context, req bssfull.RequestTokenRequestO
 			with("WWW-Authenticate", `Basic realm="sandbox"`)), nil
 	}
 	if req.Body.Username != b.o.Username || !equalSecret(req.Body.Password, b.o.Password) {
-		return bssReply(oauthError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect.")), nil
+		return bssReply(b.v.invalidGrant("The user name or password is incorrect.")), nil
 	}
 	life := b.v.tokenLifetime()
 	tok := b.v.tokens.issue(accessToken, life, "")

@@ -99,7 +99,8 @@ type Stats struct {
 	Rejected int
 	// InvalidGrants counts 400 {"error":"invalid_grant"} answers: a
 	// refresh token or code that is unknown, used (rotated away) or
-	// revoked, and BSS's and Blueprint's wrong password.
+	// revoked, an iOFFICE x-redirect-uri that is not the registered one,
+	// and BSS's and Blueprint's wrong password.
 	InvalidGrants int
 }
 

@@ -63,9 +63,6 @@ func (v *Vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status >= 400 {
 		v.stats.rejected.Add(1)
 	}
-	if rec.status == http.StatusBadRequest && bytes.Contains(rec.errBody, []byte(`"error":"invalid_grant"`)) {
-		v.stats.invalidGrants.Add(1)
-	}
 }
 
 func (v *Vendor) serve(w http.ResponseWriter, r *http.Request) {
@@ -143,8 +140,7 @@ func bufferBody(r *http.Request) ([]byte, error) {
 // http.ResponseController reach the connection for Drop faults.
 type recorder struct {
 	http.ResponseWriter
-	status  int
-	errBody []byte // the start of an error response's body (InvalidGrants)
+	status int
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -157,9 +153,6 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
-	}
-	if r.status >= 400 && len(r.errBody) < 512 {
-		r.errBody = append(r.errBody, b[:min(len(b), 512-len(r.errBody))]...)
 	}
 	return r.ResponseWriter.Write(b)
 }
@@ -220,6 +213,13 @@ func oauthError(status int, code, desc string) reply {
 		Error            string `json:"error"`
 		ErrorDescription string `json:"error_description,omitempty"`
 	}{code, desc})
+}
+
+// invalidGrant is the 400 invalid_grant answer of a token endpoint, counted
+// in Stats.InvalidGrants.
+func (v *Vendor) invalidGrant(desc string) reply {
+	v.stats.invalidGrants.Add(1)
+	return oauthError(http.StatusBadRequest, "invalid_grant", desc)
 }
 
 // field is one key of a token response, kept in the docs' order.

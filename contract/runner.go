@@ -185,13 +185,20 @@ func (r *runner) flow() auth.Flow {
 
 // finish scrubs every result with every secret the suite has seen.
 func (r *runner) finish() []Result {
-	secrets := slices.Clone(r.secrets)
-	for _, ex := range r.rec.all() {
-		secrets = append(secrets, exchangeSecrets(ex)...)
-	}
+	secrets := r.knownSecrets()
 	// Longest first, so a secret containing another is replaced whole.
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	return scrubResults(r.results, slices.Compact(secrets))
+}
+
+// knownSecrets returns every secret the suite knows so far: the target's,
+// the forged tokens, and every credential seen on the wire.
+func (r *runner) knownSecrets() []string {
+	out := slices.Clone(r.secrets)
+	for _, ex := range r.rec.all() {
+		out = append(out, ex.secrets...)
+	}
+	return out
 }
 
 // Outcomes.
@@ -300,12 +307,8 @@ func (r *runner) excerpt(b []byte) string {
 	if len(b) > 8<<10 {
 		b = b[:8<<10] // far past the excerpt: a secret cut here is not shown
 	}
-	known := slices.Clone(r.secrets)
-	for _, ex := range r.rec.all() {
-		known = append(known, exchangeSecrets(ex)...)
-	}
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
-	s = auth.NewSecrets(known...).Scrub(s)
+	s = auth.NewSecrets(r.knownSecrets()...).Scrub(s)
 	if len(s) > 160 {
 		s = strings.ToValidUTF8(s[:160], "") + "…"
 	}

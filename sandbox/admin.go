@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -123,9 +122,8 @@ func (a *Admin) Close() error {
 
 // authorize lets through only requests with the admin token.
 func (a *Admin) authorize(next http.Handler) http.Handler {
-	want := []byte("Bearer " + a.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if !equalSecret(bearer(r), a.Token) {
 			oauthError(http.StatusUnauthorized, "invalid_token",
 				"send Authorization: Bearer $VENDORKIT_SANDBOX_ADMIN_TOKEN, as the sandbox printed it").
 				with("WWW-Authenticate", `Bearer realm="vendorkit sandbox admin"`).write(w)

@@ -283,3 +283,16 @@ func TestInvalidGrantsCounted(t *testing.T) {
 		}
 	}
 }
+
+// The scheme is case-insensitive (RFC 7235 §2.1), as on the vendors'
+// endpoints; the token is not.
+func TestAdminTokenScheme(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		if r := e.do("GET", e.a.URL+"/stats", "", "Authorization", scheme+" "+e.a.Token); r.status != 200 {
+			t.Errorf("%s: %d %s", scheme, r.status, r.body)
+		}
+	}
+	e.do("GET", e.a.URL+"/stats", "", "Authorization", "Bearer "+strings.ToUpper(e.a.Token)).oauthErr(t, 401, "invalid_token")
+}

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -137,10 +136,6 @@ func (r bssReply) VisitListAccountSyncOptionsResponse(w http.ResponseWriter) err
 }
 func (r bssReply) VisitGetAccountSyncOptionResponse(w http.ResponseWriter) error {
 	return reply(r).write(w)
-}
-
-func equalSecret(got, want string) bool {
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // RequestToken is POST {prefix}/oauth/token.

@@ -51,14 +51,23 @@ func fixedGrant(name string) func(*http.Request, []byte) string {
 
 // ServeHTTP runs the pipeline every vendor shares: route by path with
 // kin-openapi, count, inject faults or latency, validate against the spec,
-// then hand over to the vendor's generated strict server.
+// then hand over to the vendor's generated strict server. The routes the
+// spec does not have (vendorParts.offSpec) skip all but the counting and
+// Options.Misbehave.
 func (v *Vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
-	if u := v.undocumented(rec); u != nil {
-		v.serve(u, r)
-		u.flush()
+	var out http.ResponseWriter = rec
+	u := v.undocumented(rec)
+	if u != nil {
+		out = u
+	}
+	if off, ok := v.parts.offSpec[route{r.Method, r.URL.Path}]; ok {
+		off.ServeHTTP(out, r)
 	} else {
-		v.serve(rec, r)
+		v.serve(out, r)
+	}
+	if u != nil {
+		u.flush()
 	}
 	if rec.status >= 400 {
 		v.stats.rejected.Add(1)

@@ -14,7 +14,7 @@ import (
 // API's 401 otherwise (../shared/vendor-docs/blueprint-cpq.txt).
 
 func init() {
-	register(vendorDef{name: "blueprint", build: newBlueprint})
+	register(vendorDef{name: "blueprint", options: BlueprintOptions{}, build: newBlueprint})
 }
 
 // BlueprintOptions configures the Blueprint sandbox user. Zero fields take

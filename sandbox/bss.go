@@ -23,6 +23,7 @@ func init() {
 		// prefix proves clients keep the base URL's path.
 		prefix:        "/bsssmapi",
 		nonCredential: []string{"apiVersion"},
+		options:       BSSOptions{},
 		build:         newBSS,
 	})
 }

@@ -17,7 +17,7 @@ import (
 // the token in x-access-token or ?access_token= (../shared/vendor-docs/ioffice.txt).
 
 func init() {
-	register(vendorDef{name: "ioffice", build: newIOffice})
+	register(vendorDef{name: "ioffice", options: IOfficeOptions{}, build: newIOffice})
 }
 
 // IOfficeOptions configures the iOFFICE sandbox client and user.

@@ -3,7 +3,6 @@ package contract
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -196,9 +195,4 @@ func scrubResults(results []Result, secrets []string) []Result {
 		r.Message = scrub(r.Message)
 	}
 	return results
-}
-
-// httpClientOf returns the HTTP client the options configure (nil: none).
-func httpClientOf(opts []client.Option) *http.Client {
-	return client.Collect(opts...).HTTPClient
 }

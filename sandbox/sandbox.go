@@ -91,8 +91,10 @@ func checkVendorOptions(vendors []VendorOptions, defs []vendorDef) error {
 	return nil
 }
 
-// Misbehaviour makes the token endpoints break the docs on purpose, for the
-// contract suite's negative tests. The zero value behaves.
+// Misbehaviour makes the sandbox depart from the docs on purpose, for the
+// contract suite's negative tests and drift report: the token responses
+// (WrongContentType, OmitField) or every response (ExtraProperties,
+// ExtraHeaders). The zero value behaves.
 type Misbehaviour struct {
 	// WrongContentType labels every successful token response text/html.
 	WrongContentType bool

@@ -145,8 +145,9 @@ func bufferBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// recorder remembers the status for the Rejected counter. Unwrap lets
-// http.ResponseController reach the connection for Drop faults.
+// recorder remembers the status sent (0: none), for the Rejected counter
+// and the access log. Unwrap lets http.ResponseController reach the
+// connection for Drop faults.
 type recorder struct {
 	http.ResponseWriter
 	status int

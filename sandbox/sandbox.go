@@ -213,11 +213,12 @@ func register(d vendorDef) { registry = append(registry, d) }
 // Vendors() is stable however the files' init functions were ordered.
 func definitions() []vendorDef {
 	defs := slices.Clone(registry)
+	order := specs.Vendors() // reads the embedded directory: once, not per comparison
 	rank := func(name string) int {
-		if i := slices.Index(specs.Vendors(), name); i >= 0 {
+		if i := slices.Index(order, name); i >= 0 {
 			return i
 		}
-		return len(specs.Vendors())
+		return len(order)
 	}
 	slices.SortStableFunc(defs, func(a, b vendorDef) int { return rank(a.name) - rank(b.name) })
 	return defs

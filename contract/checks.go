@@ -41,6 +41,9 @@ func (r *runner) noToken(op string) (Result, bool) {
 func (r *runner) checkToken(ctx context.Context) Result {
 	g := r.d.Grant
 	op := r.label(g.TokenOperation)
+	if r.specErr != nil {
+		return failure(op, "the spec", "an OpenAPI spec the suite can check against", errString(r.specErr))
+	}
 	if r.openErr != nil {
 		return failure(op, "client configuration", "a configuration the client accepts", errString(r.openErr))
 	}
@@ -59,7 +62,7 @@ func (r *runner) checkToken(ctx context.Context) Result {
 	if err != nil {
 		return failure(op, "token request", "an access token from the "+g.Description, errString(err))
 	}
-	if got := r.okOps(exs, r.d.tokenOps); !slices.Equal(got, g.Operations) {
+	if got := r.okOps(exs, r.tokenOps); !slices.Equal(got, g.Operations) {
 		return failure(op, "documented grant", r.labels(g.Operations), r.labels(got))
 	}
 	if r.tokenEx == nil {
@@ -199,7 +202,7 @@ func (r *runner) checkBearerRefused(ctx context.Context) Result {
 	}
 	what := "call to an endpoint that refuses bearer-token authentication"
 	want := "an error wrapping " + r.d.BearerRefused.Error()
-	tokenReqs := r.countOps(exs, r.d.tokenOps...)
+	tokenReqs := r.countOps(exs, r.tokenOps...)
 	calls := len(exs) - tokenReqs
 	var ae *auth.Error
 	switch {
@@ -365,7 +368,7 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	mark := r.rec.mark()
 	err = r.c.Source().Revoke(ctx)
 	exs := r.rec.since(mark)
-	revokeOps := slices.Compact(r.okOps(exs, r.d.tokenOps))
+	revokeOps := slices.Compact(r.okOps(exs, r.tokenOps))
 	if len(revokeOps) > 0 {
 		op = r.label(revokeOps[0])
 	}
@@ -375,7 +378,7 @@ func (r *runner) checkRevoke(ctx context.Context) Result {
 	if err != nil {
 		return failure(op, "revoke of the suite's own tokens", "success", errString(err))
 	}
-	revokes := len(r.okOps(exs, r.d.tokenOps))
+	revokes := len(r.okOps(exs, r.tokenOps))
 
 	resOp := r.label(r.d.SampleOperation)
 	mark = r.rec.mark()

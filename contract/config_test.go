@@ -15,6 +15,7 @@ import (
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/vendors"
 	"github.com/vendorkit/vendorkit/contract"
+	"github.com/vendorkit/vendorkit/sandbox"
 )
 
 func none(string) (string, bool) { return "", false }
@@ -203,5 +204,57 @@ func TestWriteJUnit(t *testing.T) {
 	if d.Name != "vendorkit/decisiv" || d.Tests != 2 || d.Skipped != 1 || d.Cases[0].Skipped == nil ||
 		d.Cases[0].Skipped.Message != results[2].Message {
 		t.Errorf("decisiv suite %+v", d)
+	}
+}
+
+// The spec given in Target.Spec is the one the suite reads: the token
+// endpoints are the operations it tags "token", so a copy that tags none
+// fails the token check saying so, as a copy that does not parse does.
+func TestRunSpecFromTarget(t *testing.T) {
+	sb := startSandbox(t, sandbox.Options{})
+	raw, err := specs.Raw("bss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	untagged := bytes.Replace(raw, []byte("tags: [token]"), []byte("tags: [oauth]"), 1)
+	if bytes.Equal(untagged, raw) {
+		t.Fatal("the bss spec has no tags: [token] to replace")
+	}
+	for _, tc := range []struct {
+		name, op string
+		spec     []byte
+		got      string
+	}{
+		{"untagged", "POST /oauth/token (requestToken)", untagged, `has no operation requestToken tagged "token"`},
+		{"not a spec", "requestToken", []byte("openapi: [3"), "bss spec"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := target(sb.Vendor("bss"))
+			tg.Spec = tc.spec
+			results := contract.Run(context.Background(), tg)
+			tok := find(t, results, contract.CheckToken)
+			if tok.Operation != tc.op || tok.Status != contract.Fail || tok.Expected != "an OpenAPI spec the suite can check against" || !strings.Contains(tok.Got, tc.got) {
+				t.Errorf("token check %+v", tok)
+			}
+			for _, r := range results[1:] {
+				if r.Status != contract.Skip {
+					t.Errorf("%s: %+v", r.Check, r)
+				}
+			}
+		})
+	}
+}
+
+// Checks and Missing read the vendor's descriptor only: they parse no
+// spec (a parse is thousands of allocations).
+func TestChecksAndMissingParseNoSpec(t *testing.T) {
+	for _, v := range contract.Vendors() {
+		allocs := testing.AllocsPerRun(10, func() {
+			contract.Checks(v)
+			contract.Missing(v, none)
+		})
+		if allocs > 100 {
+			t.Errorf("%s: Checks and Missing allocate %.0f times, want at most 100", v, allocs)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package contract
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -48,7 +47,10 @@ type Target struct {
 	Timeout time.Duration
 	// Spec is the vendor's OpenAPI spec (YAML or JSON) to check against,
 	// such as a copy being edited; nil means the embedded
-	// specs/<vendor>.yaml.
+	// specs/<vendor>.yaml. Its token endpoints are the operations it tags
+	// "token", as in the embedded specs: a spec that does not parse, or
+	// that leaves one of the grant's operations untagged, fails the token
+	// check and skips the rest.
 	Spec []byte
 }
 
@@ -193,9 +195,4 @@ func scrubResults(results []Result, secrets []string) []Result {
 		r.Message = scrub(r.Message)
 	}
 	return results
-}
-
-// httpClientOf returns the HTTP client the options configure (nil: none).
-func httpClientOf(opts []client.Option) *http.Client {
-	return client.Collect(opts...).HTTPClient
 }

@@ -91,11 +91,8 @@ func (r *runner) drift() []Drift {
 	if r.router == nil {
 		return nil
 	}
-	secrets := slices.Clone(r.secrets)
+	secrets := r.knownSecrets()
 	exs := r.rec.all()
-	for _, ex := range exs {
-		secrets = append(secrets, exchangeSecrets(ex)...)
-	}
 	c := &driftCollector{vendor: r.d.Name, byKey: map[string]*Drift{}}
 	for _, ex := range exs {
 		c.exchange(r.router, ex)

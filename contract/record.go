@@ -22,8 +22,9 @@ type exchange struct {
 	status     int
 	respHeader http.Header
 	respBody   []byte
-	truncated  bool  // respBody is only the first maxRecordedBody bytes
-	err        error // transport error: no response
+	truncated  bool     // respBody is only the first maxRecordedBody bytes
+	err        error    // transport error: no response
+	secrets    []string // exchangeSecrets, found once when recorded
 }
 
 // request rebuilds the request for kin's validators (fresh body each call).
@@ -107,6 +108,7 @@ type errReader struct{ err error }
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func (r *recorder) add(ex *exchange) {
+	ex.secrets = exchangeSecrets(ex)
 	r.mu.Lock()
 	r.log = append(r.log, ex)
 	r.mu.Unlock()

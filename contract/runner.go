@@ -30,11 +30,16 @@ type runner struct {
 	opts   []client.Option // the client's options, on the recorder
 	base   string          // normalized base URL
 	c      client.Session
-	// openErr is why there is no client (configuration).
+	// openErr is why there is no client (configuration, or specErr).
 	openErr error
-	now     func() time.Time
-	secrets []string
-	results []Result
+	// specErr is why the spec in use cannot be checked against.
+	specErr error
+	// tokenOps are the operations of the token endpoints in the spec in
+	// use (tokenOperations).
+	tokenOps []string
+	now      func() time.Time
+	secrets  []string
+	results  []Result
 
 	// From the token check.
 	token       *auth.Token
@@ -86,11 +91,14 @@ func newRunner(ctx context.Context, t Target, d *vendorDef) *runner {
 	} else {
 		router, err = specs.NewRouter(d.Name, prefix)
 	}
+	if err == nil {
+		r.router = router
+		r.tokenOps, err = tokenOperations(d.Name, router.Doc(), d.Grant)
+	}
 	if err != nil {
-		r.openErr = err
+		r.specErr, r.openErr = err, err
 		return r
 	}
-	r.router = router
 	specs.RegisterBodyDecoders()
 	r.opts = append(slices.Clone(t.Options), client.WithHTTPClient(&http.Client{Transport: r.rec, Timeout: timeout}))
 	r.c, r.openErr = d.Open(t.Lookup, r.opts...)
@@ -177,13 +185,20 @@ func (r *runner) flow() auth.Flow {
 
 // finish scrubs every result with every secret the suite has seen.
 func (r *runner) finish() []Result {
-	secrets := slices.Clone(r.secrets)
-	for _, ex := range r.rec.all() {
-		secrets = append(secrets, exchangeSecrets(ex)...)
-	}
+	secrets := r.knownSecrets()
 	// Longest first, so a secret containing another is replaced whole.
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	return scrubResults(r.results, slices.Compact(secrets))
+}
+
+// knownSecrets returns every secret the suite knows so far: the target's,
+// the forged tokens, and every credential seen on the wire.
+func (r *runner) knownSecrets() []string {
+	out := slices.Clone(r.secrets)
+	for _, ex := range r.rec.all() {
+		out = append(out, ex.secrets...)
+	}
+	return out
 }
 
 // Outcomes.
@@ -292,12 +307,8 @@ func (r *runner) excerpt(b []byte) string {
 	if len(b) > 8<<10 {
 		b = b[:8<<10] // far past the excerpt: a secret cut here is not shown
 	}
-	known := slices.Clone(r.secrets)
-	for _, ex := range r.rec.all() {
-		known = append(known, exchangeSecrets(ex)...)
-	}
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
-	s = auth.NewSecrets(known...).Scrub(s)
+	s = auth.NewSecrets(r.knownSecrets()...).Scrub(s)
 	if len(s) > 160 {
 		s = strings.ToValidUTF8(s[:160], "") + "…"
 	}

@@ -215,8 +215,9 @@ func exchangeSecrets(ex *exchange) []string {
 			}
 		}
 	}
+	query := ex.url.Query()
 	for _, k := range []string{"access_token", "refresh_token", "code", "password", "client_secret"} {
-		add(ex.url.Query().Get(k))
+		add(query.Get(k))
 	}
 	if mt, _, _ := mime.ParseMediaType(ex.reqHeader.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
 		if q, err := url.ParseQuery(string(ex.reqBody)); err == nil {
@@ -225,8 +226,10 @@ func exchangeSecrets(ex *exchange) []string {
 			}
 		}
 	}
+	fields := bodyFields(ex.respBody)
 	for _, k := range secretFields {
-		add(bodyField(ex.respBody, k))
+		s, _ := fields[k].(string)
+		add(s)
 	}
 	return out
 }
@@ -234,28 +237,31 @@ func exchangeSecrets(ex *exchange) []string {
 // bodyField returns a top-level string field of a JSON object, or the text
 // of a child element of an XML document's root.
 func bodyField(body []byte, key string) string {
+	s, _ := bodyFields(body)[key].(string)
+	return s
+}
+
+// bodyFields decodes the top level of a JSON object, or the children of
+// an XML document's root; nil for anything else.
+func bodyFields(body []byte) map[string]any {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return ""
+		return nil
 	}
-	if trimmed[0] == '{' {
-		var m map[string]any
-		if json.Unmarshal(trimmed, &m) != nil {
-			return ""
+	var v any
+	switch trimmed[0] {
+	case '{':
+		if json.Unmarshal(trimmed, &v) != nil {
+			return nil
 		}
-		s, _ := m[key].(string)
-		return s
-	}
-	if trimmed[0] == '<' {
-		v, err := specs.XMLBodyDecoder(bytes.NewReader(trimmed), nil, nil, nil)
-		if err != nil {
-			return ""
+	case '<':
+		var err error
+		if v, err = specs.XMLBodyDecoder(bytes.NewReader(trimmed), nil, nil, nil); err != nil {
+			return nil
 		}
-		m, _ := v.(map[string]any)
-		s, _ := m[key].(string)
-		return s
 	}
-	return ""
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // bodyInt returns a top-level integer field of a JSON object.

@@ -159,7 +159,9 @@ func TestRecorder(t *testing.T) {
 	rec := &recorder{base: tr}
 	hc := &http.Client{Transport: rec}
 
-	resp, err := hc.Post(srv.URL+"/echo", "text/plain", strings.NewReader("hello"))
+	req, _ := http.NewRequest("POST", srv.URL+"/echo", strings.NewReader("hello"))
+	req.Header.Set("Authorization", "Bearer rec-tok")
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +187,10 @@ func TestRecorder(t *testing.T) {
 	}
 	if log[2].err == nil || log[2].status != 0 {
 		t.Errorf("dead: %+v", log[2])
+	}
+	// An exchange's secrets are found once, when it is recorded.
+	if got := log[0].secrets; len(got) != 2 || got[0] != "Bearer rec-tok" || got[1] != "rec-tok" {
+		t.Errorf("echo: recorded secrets %q", got)
 	}
 	if got := rec.since(2); len(got) != 1 || rec.mark() != 3 || rec.since(9) != nil {
 		t.Error("since/mark")

@@ -1,11 +1,14 @@
 package contract
 
 import (
+	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/vendorkit/vendorkit/client"
 	"github.com/vendorkit/vendorkit/client/vendors"
-	"github.com/vendorkit/vendorkit/specs"
 )
 
 // BearerRefusedPathField is the VENDORKIT_<VENDOR>_ field naming an
@@ -15,12 +18,10 @@ import (
 const BearerRefusedPathField = "BEARER_REFUSED_PATH"
 
 // vendorDef is one vendor as the suite knows it: its descriptor, and what
-// the suite derives from it and from its spec.
+// the suite derives from it. What comes from the spec is the runner's: a
+// Target may bring its own.
 type vendorDef struct {
 	client.Vendor
-	// tokenOps are the operations of the token endpoints: those the spec
-	// tags "token".
-	tokenOps []string
 	// checks are the checks that apply, chosen by capability.
 	checks []string
 }
@@ -32,17 +33,6 @@ func definition(vendor string) *vendorDef {
 		return nil
 	}
 	d := &vendorDef{Vendor: v}
-	if doc, err := specs.Load(v.Name); err == nil {
-		for _, item := range doc.Paths.Map() {
-			for _, op := range item.Operations() {
-				for _, tag := range op.Tags {
-					if tag == "token" {
-						d.tokenOps = append(d.tokenOps, op.OperationID)
-					}
-				}
-			}
-		}
-	}
 	d.checks = []string{CheckToken, CheckResource, CheckForgedToken}
 	if v.BearerRefused != nil {
 		d.checks = append(d.checks, CheckBearerRefused)
@@ -55,6 +45,27 @@ func definition(vendor string) *vendorDef {
 	}
 	d.checks = append(d.checks, CheckLifetime)
 	return d
+}
+
+// tokenOperations returns the operations of doc's token endpoints: those
+// it tags "token". The grant's operations must be among them, or the
+// suite could not tell the token requests it sees.
+func tokenOperations(vendor string, doc *openapi3.T, g client.Grant) ([]string, error) {
+	var ops []string
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for _, op := range doc.Paths.Value(path).Operations() {
+			if slices.Contains(op.Tags, "token") {
+				ops = append(ops, op.OperationID)
+			}
+		}
+	}
+	slices.Sort(ops)
+	for _, op := range g.Operations {
+		if !slices.Contains(ops, op) {
+			return nil, fmt.Errorf(`contract: the %s spec has no operation %s tagged "token"; the suite finds the token endpoints by that tag`, vendor, op)
+		}
+	}
+	return ops, nil
 }
 
 // suiteNeeds reports whether the suite needs the variable: the client

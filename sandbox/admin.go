@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,6 +53,7 @@ type VendorStatus struct {
 	TokenRequests    map[string]int `json:"token_requests"`
 	ResourceRequests int            `json:"resource_requests"`
 	Rejected         int            `json:"rejected"`
+	InvalidGrants    int            `json:"invalid_grants"`
 	// TokenLifetime of tokens issued from now on, a Go duration; "0s":
 	// they never expire.
 	TokenLifetime string `json:"token_lifetime"`
@@ -122,9 +122,8 @@ func (a *Admin) Close() error {
 
 // authorize lets through only requests with the admin token.
 func (a *Admin) authorize(next http.Handler) http.Handler {
-	want := []byte("Bearer " + a.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if !equalSecret(bearer(r), a.Token) {
 			oauthError(http.StatusUnauthorized, "invalid_token",
 				"send Authorization: Bearer $VENDORKIT_SANDBOX_ADMIN_TOKEN, as the sandbox printed it").
 				with("WWW-Authenticate", `Bearer realm="vendorkit sandbox admin"`).write(w)
@@ -155,6 +154,7 @@ func (v *Vendor) status() VendorStatus {
 		TokenRequests:    st.TokenRequests,
 		ResourceRequests: st.ResourceRequests,
 		Rejected:         st.Rejected,
+		InvalidGrants:    st.InvalidGrants,
 		TokenLifetime:    v.tokenLifetime().String(),
 		TokenLatency:     time.Duration(v.latency.Load()).String(),
 		PendingFaults:    int(v.faults.pending.Load()),

@@ -244,3 +244,55 @@ func TestAdminRefusesBadRequests(t *testing.T) {
 		t.Errorf("GET /nowhere: %d", r.status)
 	}
 }
+
+// Stats and the admin status count the invalid_grant answers, every
+// vendor's and only those: a wrong password (BSS, Blueprint), an
+// x-redirect-uri that is not the registered one, a used code and a used
+// refresh token (iOFFICE); not invalid_client, invalid_scope or a 401.
+func TestInvalidGrantsCounted(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	e.do("POST", e.v("bss").BaseURL+"/oauth/token", strings.Replace(docsBSSBody, "user123456", "wrong", 1),
+		"Content-Type", formURLEnc, "Authorization", docsBasic).oauthErr(t, 400, "invalid_grant")
+	e.do("POST", e.v("bss").BaseURL+"/oauth/token", docsBSSBody,
+		"Content-Type", formURLEnc, "Authorization", "Basic eDp5").oauthErr(t, 401, "invalid_client")
+	e.do("POST", e.v("blueprint").BaseURL+"/account/login", strings.Replace(blueprintDoc, "Config", "Wrong", 1),
+		"Content-Type", blueprintCT).oauthErr(t, 400, "invalid_grant")
+	if r := e.do("POST", e.v("decisiv").BaseURL+"/platform_api/oauth2/token", "grant_type=client_credentials",
+		"Content-Type", formURLEnc, "Accept", "application/xml", "Authorization", "Basic eDp5"); r.status != 401 {
+		t.Errorf("decisiv, wrong secret: %d", r.status)
+	}
+	code := e.iofficeCode()
+	e.iofficeExchange("authorization_code", code, "x-redirect-uri", "https://elsewhere.example/cb").oauthErr(t, 400, "invalid_grant")
+	r := e.iofficeExchange("authorization_code", code)
+	if r.status != 200 {
+		t.Fatalf("iOFFICE token: %d %s", r.status, r.body)
+	}
+	e.iofficeExchange("authorization_code", code).oauthErr(t, 400, "invalid_grant")
+	refresh := r.json(t)["refresh_token"].(string)
+	e.iofficeExchange("refresh_token", refresh, "x-scope", "other").oauthErr(t, 400, "invalid_scope")
+	if r := e.iofficeExchange("refresh_token", refresh); r.status != 200 {
+		t.Fatalf("iOFFICE refresh: %d %s", r.status, r.body)
+	}
+	e.iofficeExchange("refresh_token", refresh).oauthErr(t, 400, "invalid_grant")
+
+	want := map[string]int{"bss": 1, "blueprint": 1, "decisiv": 0, "ioffice": 3}
+	for _, v := range e.call("GET", "/stats").Vendors {
+		if n := e.v(v.Vendor).Stats().InvalidGrants; n != want[v.Vendor] || v.InvalidGrants != n {
+			t.Errorf("%s: Stats().InvalidGrants %d, admin invalid_grants %d; want %d", v.Vendor, n, v.InvalidGrants, want[v.Vendor])
+		}
+	}
+}
+
+// The scheme is case-insensitive (RFC 7235 §2.1), as on the vendors'
+// endpoints; the token is not.
+func TestAdminTokenScheme(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		if r := e.do("GET", e.a.URL+"/stats", "", "Authorization", scheme+" "+e.a.Token); r.status != 200 {
+			t.Errorf("%s: %d %s", scheme, r.status, r.body)
+		}
+	}
+	e.do("GET", e.a.URL+"/stats", "", "Authorization", "Bearer "+strings.ToUpper(e.a.Token)).oauthErr(t, 401, "invalid_token")
+}

@@ -14,7 +14,7 @@ import (
 // API's 401 otherwise (../shared/vendor-docs/blueprint-cpq.txt).
 
 func init() {
-	register(vendorDef{name: "blueprint", build: newBlueprint})
+	register(vendorDef{name: "blueprint", options: BlueprintOptions{}, build: newBlueprint})
 }
 
 // BlueprintOptions configures the Blueprint sandbox user. Zero fields take
@@ -102,7 +102,7 @@ func (r blueprintReply) VisitListPagesResponse(w http.ResponseWriter) error { re
 // Login is POST /account/login.
 func (b *blueprint) Login(_ context.Context, req blueprintfull.LoginRequestObject) (blueprintfull.LoginResponseObject, error) {
 	if req.Body.Username != b.o.Username || !equalSecret(req.Body.Password, b.o.Password) {
-		return blueprintReply(oauthError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect.")), nil
+		return blueprintReply(b.v.invalidGrant("The user name or password is incorrect.")), nil
 	}
 	life := b.v.tokenLifetime()
 	issued := b.v.now()

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -24,6 +23,7 @@ func init() {
 		// prefix proves clients keep the base URL's path.
 		prefix:        "/bsssmapi",
 		nonCredential: []string{"apiVersion"},
+		options:       BSSOptions{},
 		build:         newBSS,
 	})
 }
@@ -139,10 +139,6 @@ func (r bssReply) VisitGetAccountSyncOptionResponse(w http.ResponseWriter) error
 	return reply(r).write(w)
 }
 
-func equalSecret(got, want string) bool {
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
 // RequestToken is POST {prefix}/oauth/token.
 func (b *bss) RequestToken(ctx context.Context, req bssfull.RequestTokenRequestObject) (bssfull.RequestTokenResponseObject, error) {
 	r := rawRequest(ctx)
@@ -162,7 +158,7 @@ func (b *bss) RequestToken(ctx context.Context, req bssfull.RequestTokenRequestO
 			with("WWW-Authenticate", `Basic realm="sandbox"`)), nil
 	}
 	if req.Body.Username != b.o.Username || !equalSecret(req.Body.Password, b.o.Password) {
-		return bssReply(oauthError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect.")), nil
+		return bssReply(b.v.invalidGrant("The user name or password is incorrect.")), nil
 	}
 	life := b.v.tokenLifetime()
 	tok := b.v.tokens.issue(accessToken, life, "")

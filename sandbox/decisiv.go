@@ -18,7 +18,7 @@ import (
 // an endpoint that does not take one (../shared/vendor-docs/decisiv.txt).
 
 func init() {
-	register(vendorDef{name: "decisiv", build: newDecisiv})
+	register(vendorDef{name: "decisiv", options: DecisivOptions{}, build: newDecisiv})
 }
 
 // DecisivOptions configures the Decisiv sandbox profile.

@@ -62,10 +62,10 @@
 // # Files
 //
 // Vendor-neutral: sandbox.go (API, lifecycle, registry), serve.go
-// (pipeline, replies), validate.go (spec, routing, authentication,
+// (pipeline, off-spec routes, replies), validate.go (spec, routing, authentication,
 // XML decoder), tokens.go (issue, check, single use, revocation),
 // faults.go (FailNext, latency, counters), front.go (access log,
-// off-spec routes, ports), admin.go (the admin endpoint). One file per
+// ports), admin.go (the admin endpoint). One file per
 // vendor: bss.go, blueprint.go, decisiv.go, ioffice.go (and loginpage.go,
 // iOFFICE's browser login).
 //
@@ -74,7 +74,8 @@
 // Add its spec to specs/ and run make generate.
 // Then write one file here that:
 //
-//   - in init, calls register(vendorDef{name, prefix, nonCredential, build});
+//   - in init, calls register(vendorDef{name, prefix, nonCredential,
+//     options, build});
 //   - implements the generated StrictServerInterface, returning a named
 //     reply type (type xReply reply) that has the generated Visit methods;
 //   - in build, wires it with NewStrictHandlerWithOptions (middleware
@@ -87,6 +88,7 @@
 // Tokens come from v.tokens, the clock from v.now, lifetimes from
 // v.tokenLifetime, token responses from v.tokenReply (which applies
 // Options.Misbehave). A vendor with settings declares its own type in its file (AcmeOptions,
-// with a Vendor method naming it: a VendorOptions), read with
-// optionsOf[AcmeOptions]; nothing else changes.
+// with a Vendor method naming it: a VendorOptions), registers its zero
+// value as vendorDef.options (Start refuses any other type for the
+// vendor) and reads it with optionsOf[AcmeOptions]; nothing else changes.
 package sandbox

@@ -27,26 +27,9 @@ type LogEntry struct {
 // route is a key of vendorParts.offSpec.
 type route struct{ method, path string }
 
-// front is what a vendor's http.Server serves: the off-spec routes, else
-// the spec pipeline (ServeHTTP), with the access log around both.
-func (v *Vendor) front(log func(LogEntry)) http.Handler {
-	var h http.Handler = v
-	if len(v.parts.offSpec) > 0 {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			off, ok := v.parts.offSpec[route{r.Method, r.URL.Path}]
-			if !ok {
-				v.ServeHTTP(w, r)
-				return
-			}
-			rec := &recorder{ResponseWriter: w}
-			off.ServeHTTP(rec, r)
-			if rec.status >= 400 {
-				v.stats.rejected.Add(1)
-			}
-		})
-	}
-	return logged(v.Name, log, h)
-}
+// front is what a vendor's http.Server serves: the vendor (ServeHTTP) with
+// the access log around it.
+func (v *Vendor) front(log func(LogEntry)) http.Handler { return logged(v.Name, log, v) }
 
 // logged calls log after each request h serves; nil log returns h.
 func logged(name string, log func(LogEntry), h http.Handler) http.Handler {

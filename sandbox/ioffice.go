@@ -17,7 +17,7 @@ import (
 // the token in x-access-token or ?access_token= (../shared/vendor-docs/ioffice.txt).
 
 func init() {
-	register(vendorDef{name: "ioffice", build: newIOffice})
+	register(vendorDef{name: "ioffice", options: IOfficeOptions{}, build: newIOffice})
 }
 
 // IOfficeOptions configures the iOFFICE sandbox client and user.
@@ -154,7 +154,7 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficefull.RequestToken
 		return iofficeErr(http.StatusUnauthorized, "invalid_client", "unknown x-client-id"), nil
 	}
 	if p.XRedirectUri != h.o.RedirectURI {
-		return iofficeErr(http.StatusBadRequest, "invalid_grant", "x-redirect-uri does not match the registered redirect URI"), nil
+		return iofficeReply(h.v.invalidGrant("x-redirect-uri does not match the registered redirect URI")), nil
 	}
 	tokens := h.v.tokens
 	switch p.XGrantType {
@@ -168,7 +168,7 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficefull.RequestToken
 			return iofficeErr(http.StatusBadRequest, "invalid_scope", "x-scope must be the scope used to get the code"), nil
 		}
 		if _, ok := tokens.take(*p.XAuthCode, authCode); !ok {
-			return iofficeErr(http.StatusBadRequest, "invalid_grant", "the authorization code is unknown, used or expired (codes last 5 minutes)"), nil
+			return iofficeReply(h.v.invalidGrant("the authorization code is unknown, used or expired (codes last 5 minutes)")), nil
 		}
 		return h.issue(p.XScope, ""), nil
 	case iofficefull.RefreshToken:
@@ -184,7 +184,7 @@ func (h *ioffice) RequestToken(ctx context.Context, req iofficefull.RequestToken
 			_, ok = tokens.take(old, refreshToken)
 		}
 		if !ok {
-			return iofficeErr(http.StatusBadRequest, "invalid_grant", "the refresh token is unknown, revoked or already used (each refresh returns a new one)"), nil
+			return iofficeReply(h.v.invalidGrant("the refresh token is unknown, revoked or already used (each refresh returns a new one)")), nil
 		}
 		if h.o.NoRotation {
 			return h.issue(p.XScope, old), nil

@@ -261,6 +261,7 @@ func TestIOfficeAuthorizeBrowser(t *testing.T) {
 	}
 
 	good := e.iofficeLoginURL(e.iofficeLoginParams())
+	otherPort := e.v("bss").BaseURL[:strings.LastIndex(e.v("bss").BaseURL, "/")] // same host, BSS's port
 	noState := e.iofficeLoginParams()
 	noState.Del("state")
 	for name, tc := range map[string]struct{ url, user, pass string }{
@@ -268,6 +269,8 @@ func TestIOfficeAuthorizeBrowser(t *testing.T) {
 		"missing state":  {e.iofficeLoginURL(noState), env["VENDORKIT_IOFFICE_USERNAME"], env["VENDORKIT_IOFFICE_PASSWORD"]},
 		"other host":     {"http://example.com/login.html?" + e.iofficeLoginParams().Encode(), env["VENDORKIT_IOFFICE_USERNAME"], env["VENDORKIT_IOFFICE_PASSWORD"]},
 		"other path":     {v.BaseURL + "/login?" + e.iofficeLoginParams().Encode(), env["VENDORKIT_IOFFICE_USERNAME"], env["VENDORKIT_IOFFICE_PASSWORD"]},
+		"other port":     {otherPort + "/login.html?" + e.iofficeLoginParams().Encode(), env["VENDORKIT_IOFFICE_USERNAME"], env["VENDORKIT_IOFFICE_PASSWORD"]},
+		"https":          {"https" + strings.TrimPrefix(v.BaseURL, "http") + "/login.html?" + e.iofficeLoginParams().Encode(), env["VENDORKIT_IOFFICE_USERNAME"], env["VENDORKIT_IOFFICE_PASSWORD"]},
 	} {
 		if _, err := v.AuthorizeBrowser(tc.url, tc.user, tc.pass); err == nil {
 			t.Errorf("%s: want an error", name)

@@ -202,6 +202,47 @@ func TestStartFailsCleanlyOnABadAddr(t *testing.T) {
 	}
 }
 
+// foreignOptions claims a vendor's name without being its settings type.
+type foreignOptions struct{ name string }
+
+func (f foreignOptions) Vendor() string { return f.name }
+
+// Settings Start could not apply are an error, not silently dropped: for
+// a vendor the sandbox does not serve, of a type that is not the vendor's
+// own (a pointer included), nil, or a vendor's given twice (which would
+// win?). Nothing is left listening.
+func TestStartRefusesVendorOptionsItCannotApply(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for name, tc := range map[string]struct {
+		vendors []sandbox.VendorOptions
+		want    string
+	}{
+		"unknown vendor": {[]sandbox.VendorOptions{foreignOptions{"not a vendor"}}, `sandbox: Options.Vendors[0] (sandbox_test.foreignOptions) is for vendor "not a vendor"; the sandbox serves ` + strings.Join(specs.Vendors(), ", ")},
+		"foreign type":   {[]sandbox.VendorOptions{foreignOptions{"bss"}}, "sandbox: Options.Vendors[0] is a sandbox_test.foreignOptions; bss's settings are a sandbox.BSSOptions"},
+		"pointer":        {[]sandbox.VendorOptions{sandbox.DecisivOptions{}, &sandbox.IOfficeOptions{}}, "sandbox: Options.Vendors[1] is a *sandbox.IOfficeOptions; ioffice's settings are a sandbox.IOfficeOptions"},
+		"nil":            {[]sandbox.VendorOptions{nil}, "sandbox: Options.Vendors[0] is nil"},
+		"twice":          {[]sandbox.VendorOptions{sandbox.BSSOptions{Username: "a"}, sandbox.DecisivOptions{}, sandbox.BSSOptions{Username: "b"}}, "sandbox: Options.Vendors[2] gives bss's settings again (first at [0])"},
+	} {
+		s, err := sandbox.Start(context.Background(), sandbox.Options{Vendors: tc.vendors})
+		if err == nil {
+			s.Close()
+			t.Errorf("%s: Start succeeded", name)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %s", name, err, tc.want)
+		}
+	}
+	// One of each is fine.
+	var all []sandbox.VendorOptions
+	all = append(all, sandbox.BSSOptions{}, sandbox.BlueprintOptions{}, sandbox.DecisivOptions{}, sandbox.IOfficeOptions{})
+	s, err := sandbox.Start(context.Background(), sandbox.Options{Vendors: all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
 // waitFor polls cond for up to 5 s (real time: goroutines, not the clock).
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()

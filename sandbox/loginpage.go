@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"github.com/vendorkit/vendorkit/internal/gen/iofficefull"
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // iOFFICE's browser login: GET /login.html with the five documented query
@@ -171,7 +172,7 @@ func (h *ioffice) authorizeBrowser(loginURL, username, password string) (string,
 		return "", fmt.Errorf("sandbox: login URL: %w", err)
 	}
 	base, _ := url.Parse(h.v.BaseURL)
-	if u.Scheme != base.Scheme || u.Host != base.Host || u.Path != "/login.html" {
+	if !origin.Same(u, base) || u.Path != "/login.html" {
 		return "", fmt.Errorf("sandbox: %s is not this sandbox's login page (%s/login.html)", loginURL, h.v.BaseURL)
 	}
 	q := u.Query()

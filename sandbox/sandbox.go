@@ -7,7 +7,9 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,8 +35,10 @@ type Options struct {
 	// concurrent use.
 	Log func(LogEntry)
 	// Vendors holds vendor-specific settings, each in its vendor's own
-	// type (BSSOptions, DecisivOptions…); a vendor without any serves the
-	// docs' example credentials and lifetimes.
+	// type (BSSOptions, DecisivOptions…), at most one per vendor; a vendor
+	// without any serves the docs' example credentials and lifetimes.
+	// Start fails on settings it cannot apply: for a vendor it does not
+	// serve, of another type (a pointer too), or a vendor's given twice.
 	Vendors   []VendorOptions
 	Misbehave Misbehaviour
 }
@@ -45,19 +49,52 @@ type VendorOptions interface {
 	Vendor() string
 }
 
-// optionsOf returns the last T in o.Vendors, or T's zero value.
+// optionsOf returns the T in o.Vendors (checkVendorOptions allows one),
+// or T's zero value.
 func optionsOf[T VendorOptions](o *Options) T {
-	var out T
 	for _, v := range o.Vendors {
 		if t, ok := v.(T); ok {
-			out = t
+			return t
 		}
 	}
-	return out
+	var zero T
+	return zero
 }
 
-// Misbehaviour makes the token endpoints break the docs on purpose, for the
-// contract suite's negative tests. The zero value behaves.
+// checkVendorOptions refuses settings no vendor of defs would apply.
+func checkVendorOptions(vendors []VendorOptions, defs []vendorDef) error {
+	first := map[string]int{}
+	for i, o := range vendors {
+		if o == nil {
+			return fmt.Errorf("sandbox: Options.Vendors[%d] is nil", i)
+		}
+		name := o.Vendor()
+		j := slices.IndexFunc(defs, func(d vendorDef) bool { return d.name == name })
+		if j < 0 {
+			names := make([]string, len(defs))
+			for k, d := range defs {
+				names[k] = d.name
+			}
+			return fmt.Errorf("sandbox: Options.Vendors[%d] (%T) is for vendor %q; the sandbox serves %s", i, o, name, strings.Join(names, ", "))
+		}
+		if defs[j].options == nil {
+			return fmt.Errorf("sandbox: Options.Vendors[%d] (%T): %s takes no settings", i, o, name)
+		}
+		if want := reflect.TypeOf(defs[j].options); reflect.TypeOf(o) != want {
+			return fmt.Errorf("sandbox: Options.Vendors[%d] is a %T; %s's settings are a %v", i, o, name, want)
+		}
+		if k, dup := first[name]; dup {
+			return fmt.Errorf("sandbox: Options.Vendors[%d] gives %s's settings again (first at [%d]); give each vendor's once", i, name, k)
+		}
+		first[name] = i
+	}
+	return nil
+}
+
+// Misbehaviour makes the sandbox depart from the docs on purpose, for the
+// contract suite's negative tests and drift report: the token responses
+// (WrongContentType, OmitField) or every response (ExtraProperties,
+// ExtraHeaders). The zero value behaves.
 type Misbehaviour struct {
 	// WrongContentType labels every successful token response text/html.
 	WrongContentType bool
@@ -99,7 +136,8 @@ type Stats struct {
 	Rejected int
 	// InvalidGrants counts 400 {"error":"invalid_grant"} answers: a
 	// refresh token or code that is unknown, used (rotated away) or
-	// revoked, and BSS's and Blueprint's wrong password.
+	// revoked, an iOFFICE x-redirect-uri that is not the registered one,
+	// and BSS's and Blueprint's wrong password.
 	InvalidGrants int
 }
 
@@ -140,6 +178,9 @@ type Vendor struct {
 type vendorDef struct {
 	name   string
 	prefix string
+	// options is the zero value of the vendor's settings type
+	// (BSSOptions{}), the one type its build reads from Options.Vendors.
+	options VendorOptions
 	// nonCredential names security schemes that are not credentials (BSS's
 	// X-Api-Version): missing → 400, not 401.
 	nonCredential []string
@@ -172,11 +213,12 @@ func register(d vendorDef) { registry = append(registry, d) }
 // Vendors() is stable however the files' init functions were ordered.
 func definitions() []vendorDef {
 	defs := slices.Clone(registry)
+	order := specs.Vendors() // reads the embedded directory: once, not per comparison
 	rank := func(name string) int {
-		if i := slices.Index(specs.Vendors(), name); i >= 0 {
+		if i := slices.Index(order, name); i >= 0 {
 			return i
 		}
-		return len(specs.Vendors())
+		return len(order)
 	}
 	slices.SortStableFunc(defs, func(a, b vendorDef) int { return rank(a.name) - rank(b.name) })
 	return defs
@@ -196,6 +238,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	specs.RegisterBodyDecoders()
 
 	defs := definitions()
+	if err := checkVendorOptions(opts.Vendors, defs); err != nil {
+		return nil, err
+	}
 	if opts.Port < 0 || opts.Port > 0 && opts.Port+len(defs)-1 > 65535 {
 		return nil, fmt.Errorf("sandbox: port %d: the %d vendors need ports %d-%d", opts.Port, len(defs), opts.Port, opts.Port+len(defs)-1)
 	}

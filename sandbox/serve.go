@@ -51,20 +51,26 @@ func fixedGrant(name string) func(*http.Request, []byte) string {
 
 // ServeHTTP runs the pipeline every vendor shares: route by path with
 // kin-openapi, count, inject faults or latency, validate against the spec,
-// then hand over to the vendor's generated strict server.
+// then hand over to the vendor's generated strict server. The routes the
+// spec does not have (vendorParts.offSpec) skip all but the counting and
+// Options.Misbehave.
 func (v *Vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
-	if u := v.undocumented(rec); u != nil {
-		v.serve(u, r)
-		u.flush()
+	var out http.ResponseWriter = rec
+	u := v.undocumented(rec)
+	if u != nil {
+		out = u
+	}
+	if off, ok := v.parts.offSpec[route{r.Method, r.URL.Path}]; ok {
+		off.ServeHTTP(out, r)
 	} else {
-		v.serve(rec, r)
+		v.serve(out, r)
+	}
+	if u != nil {
+		u.flush()
 	}
 	if rec.status >= 400 {
 		v.stats.rejected.Add(1)
-	}
-	if rec.status == http.StatusBadRequest && bytes.Contains(rec.errBody, []byte(`"error":"invalid_grant"`)) {
-		v.stats.invalidGrants.Add(1)
 	}
 }
 
@@ -139,12 +145,12 @@ func bufferBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// recorder remembers the status for the Rejected counter. Unwrap lets
-// http.ResponseController reach the connection for Drop faults.
+// recorder remembers the status sent (0: none), for the Rejected counter
+// and the access log. Unwrap lets http.ResponseController reach the
+// connection for Drop faults.
 type recorder struct {
 	http.ResponseWriter
-	status  int
-	errBody []byte // the start of an error response's body (InvalidGrants)
+	status int
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -157,9 +163,6 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
-	}
-	if r.status >= 400 && len(r.errBody) < 512 {
-		r.errBody = append(r.errBody, b[:min(len(b), 512-len(r.errBody))]...)
 	}
 	return r.ResponseWriter.Write(b)
 }
@@ -220,6 +223,13 @@ func oauthError(status int, code, desc string) reply {
 		Error            string `json:"error"`
 		ErrorDescription string `json:"error_description,omitempty"`
 	}{code, desc})
+}
+
+// invalidGrant is the 400 invalid_grant answer of a token endpoint, counted
+// in Stats.InvalidGrants.
+func (v *Vendor) invalidGrant(desc string) reply {
+	v.stats.invalidGrants.Add(1)
+	return oauthError(http.StatusBadRequest, "invalid_grant", desc)
 }
 
 // field is one key of a token response, kept in the docs' order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/vendorkit/vendorkit/sandbox"
@@ -55,5 +56,26 @@ func TestExtraPropertiesAndHeaders(t *testing.T) {
 	if r, err := e.try(context.Background(), "GET", e.v("bss").BaseURL+"/api/accounts/1", "",
 		"Accept", "application/json", "X-Api-Version", "latest", "Authorization", "Bearer "+tok); err == nil {
 		t.Errorf("Drop: got %d %s, want a transport error", r.status, r.body)
+	}
+}
+
+// ExtraHeaders reach the routes outside the spec too (iOFFICE's login
+// form POST), success or error, and those routes still count rejections.
+func TestExtraHeadersOnOffSpecRoutes(t *testing.T) {
+	e := start(t, sandbox.Options{Misbehave: sandbox.Misbehaviour{
+		ExtraProperties: map[string]any{"zeta": 1},
+		ExtraHeaders:    http.Header{"x-vendor-trace": {"t1"}},
+	}})
+	pageURL, form := e.loginForm(e.iofficeLoginParams())
+	r := e.submit(pageURL, form, e.credentials())
+	if r.status != 303 || r.header.Get("X-Vendor-Trace") != "t1" || !strings.Contains(r.header.Get("Location"), "#code=") {
+		t.Errorf("sign-in: %d Location %q, X-Vendor-Trace %q", r.status, r.header.Get("Location"), r.header.Get("X-Vendor-Trace"))
+	}
+	r = e.do("POST", e.v("ioffice").BaseURL+"/login.html?state=x", "username=a", "Content-Type", "application/x-www-form-urlencoded")
+	if r.oauthErr(t, 400, "invalid_request"); r.header.Get("X-Vendor-Trace") != "t1" || strings.Contains(string(r.body), "zeta") {
+		t.Errorf("refused: X-Vendor-Trace %q, body %s", r.header.Get("X-Vendor-Trace"), r.body)
+	}
+	if st := e.v("ioffice").Stats(); st.TokenRequests["login"] != 2 || st.Rejected != 1 {
+		t.Errorf("stats %+v: want 2 logins, 1 rejected", st)
 	}
 }

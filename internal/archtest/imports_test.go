@@ -2,8 +2,10 @@ package archtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,8 +14,8 @@ import (
 
 const module = "github.com/vendorkit/vendorkit"
 
-// rule forbids packages under from importing (non-test) packages under any
-// of the prefixes in deny.
+// rule forbids packages under from depending, directly or through other
+// packages, on (non-test) packages under any of the prefixes in deny.
 type rule struct {
 	from string
 	deny []string
@@ -31,37 +33,46 @@ var rules = []rule{
 }
 
 // vendors are the vendor client packages (client/<name>, one per spec):
-// they must not import each other, and the tools that choose a vendor at
-// run time (cmd, contract) reach them only through client/vendors.
+// they must not depend on each other, and the tools that choose a vendor
+// at run time (cmd, contract) import them only through client/vendors.
 var vendors = specs.Vendors()
 
 // byRegistry are the packages that must reach vendors through
 // client/vendors only.
 var byRegistry = []string{"cmd", "contract", "client/internal/kit"}
 
-func TestImportsRunOneWay(t *testing.T) {
-	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
+// pkg is what go list -json says of a package: its direct imports and
+// every package it depends on, directly or not.
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+}
+
+// inModule returns the paths of list under the module, relative to it.
+func inModule(list []string) []string {
+	var out []string
+	for _, p := range list {
+		if rel, ok := strings.CutPrefix(p, module+"/"); ok {
+			out = append(out, rel)
+		}
 	}
-	dec := json.NewDecoder(strings.NewReader(string(out)))
+	return out
+}
+
+// violations checks pkgs against the rules and returns what breaks them,
+// and how many in-module dependencies were looked at.
+func violations(pkgs []pkg) ([]string, int) {
+	var out []string
 	checked := 0
-	for {
-		var p struct {
-			ImportPath string
-			Imports    []string
-		}
-		if err := dec.Decode(&p); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range pkgs {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
-		for _, imp := range p.Imports {
-			if !strings.HasPrefix(imp, module+"/") {
-				continue
+		imports := inModule(p.Imports)
+		for _, dep := range inModule(p.Deps) {
+			how := "depends on"
+			if slices.Contains(imports, dep) {
+				how = "imports"
 			}
-			dep := strings.TrimPrefix(imp, module+"/")
 			checked++
 			for _, r := range rules {
 				if !under(rel, r.from) {
@@ -69,26 +80,76 @@ func TestImportsRunOneWay(t *testing.T) {
 				}
 				for _, d := range r.deny {
 					if under(dep, d) {
-						t.Errorf("%s imports %s: %s", rel, dep, r.why)
+						out = append(out, fmt.Sprintf("%s %s %s: %s", rel, how, dep, r.why))
 					}
 				}
 			}
 			for _, a := range vendors {
 				for _, b := range vendors {
 					if a != b && under(rel, "client/"+a) && under(dep, "client/"+b) {
-						t.Errorf("%s imports %s: no vendor package imports another's", rel, dep)
+						out = append(out, fmt.Sprintf("%s %s %s: no vendor package depends on another's", rel, how, dep))
 					}
 				}
+			}
+		}
+		// The registry itself depends on every vendor: only direct
+		// imports count here.
+		for _, dep := range imports {
+			for _, a := range vendors {
 				for _, tool := range byRegistry {
 					if under(rel, tool) && (under(dep, "client/"+a) || under(dep, "gen/"+a+"api") || under(dep, "internal/gen/"+a+"full")) {
-						t.Errorf("%s imports %s: tools choose vendors by capability, through client/vendors", rel, dep)
+						out = append(out, fmt.Sprintf("%s imports %s: tools choose vendors by capability, through client/vendors", rel, dep))
 					}
 				}
 			}
 		}
 	}
+	return out, checked
+}
+
+func TestImportsRunOneWay(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []pkg
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	bad, checked := violations(pkgs)
+	for _, v := range bad {
+		t.Error(v)
+	}
 	if checked == 0 {
 		t.Fatal("no in-module imports found: go list returned nothing useful")
+	}
+}
+
+// A rule holds through any number of packages in between: auth reaching
+// the sandbox through a helper package breaks it as a direct import would.
+func TestViolationsAreTransitive(t *testing.T) {
+	a, b := vendors[0], vendors[len(vendors)-1]
+	got, _ := violations([]pkg{
+		{ImportPath: module + "/auth", Imports: []string{"fmt", module + "/auth/internal/helper"},
+			Deps: []string{"fmt", module + "/auth/internal/helper", module + "/sandbox"}},
+		{ImportPath: module + "/client/" + a, Imports: []string{module + "/client/internal/kit"},
+			Deps: []string{module + "/client/internal/kit", module + "/client/" + b}},
+		{ImportPath: module + "/cmd/vendorkit", Imports: []string{module + "/client/vendors"},
+			Deps: []string{module + "/client/vendors", module + "/client/" + a}},
+	})
+	want := []string{
+		"auth depends on sandbox: auth knows nothing about any vendor",
+		"client/" + a + " depends on client/" + b + ": no vendor package depends on another's",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -6,6 +6,10 @@ import (
 	"testing"
 )
 
+// chromiumNames are the binaries Chromium looks for on PATH, in order;
+// scripts/test-deps.sh accepts the same (TestDepsScript holds it to them).
+var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome"}
+
 // Chromium returns the path of a Chromium or Chrome binary for headless
 // browser tests ($VENDORKIT_TEST_CHROMIUM, else chromium, chromium-browser
 // or google-chrome on PATH). It fails or skips t (see package doc) when
@@ -15,7 +19,7 @@ func Chromium(t testing.TB) string {
 	if p := os.Getenv("VENDORKIT_TEST_CHROMIUM"); p != "" {
 		return p
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range chromiumNames {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // The browser login comes back to the redirect URI with the code in the
@@ -21,14 +23,10 @@ import (
 // script reads location.hash and posts the fields back to the listener.
 
 // loopbackRedirect parses uri and reports whether it is an http URI on a
-// loopback host (localhost, 127.0.0.0/8, ::1), where login can listen.
+// loopback host (origin.IsLoopback), where login can listen.
 func loopbackRedirect(uri string) (*url.URL, bool) {
 	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "http" || u.User != nil || u.Host == "" {
-		return nil, false
-	}
-	h := u.Hostname()
-	if ip := net.ParseIP(h); !(strings.EqualFold(h, "localhost") || ip != nil && ip.IsLoopback()) {
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Host == "" || !origin.IsLoopback(u.Hostname()) {
 		return nil, false
 	}
 	return u, true

@@ -39,10 +39,11 @@ URL's fragment:
 
   - When VENDORKIT_<VENDOR>_REDIRECT_URI is a loopback http URI (such as
     http://127.0.0.1:8765/callback, registered for the client), login
-    listens on exactly that address and path and serves a page whose
-    script posts the fragment's code, appCode and state back to it. If
-    it cannot (another process holds the port, and would get the code),
-    login fails before opening anything.
+    listens on exactly that address (localhost: 127.0.0.1 and ::1) and
+    path and serves a page whose script posts the fragment's code,
+    appCode and state back to it. If it cannot (another process holds
+    the port, and would get the code), login fails before opening
+    anything.
   - Otherwise, paste the URL the browser ended on when asked.
 
 The state is checked in constant time and the code exchanged at once

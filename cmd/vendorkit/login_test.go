@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -252,41 +253,65 @@ func TestLoginLoopback(t *testing.T) {
 // A loopback redirect URI whose port another process holds: that process
 // would receive the code (iOFFICE's exchange needs neither secret nor
 // PKCE), so login fails naming the port before it opens a browser or
-// prints the URL, and the holder receives nothing.
+// prints the URL, and the holder receives nothing. For localhost, a
+// holder of ::1 counts too: a browser may go there.
 func TestLoginRedirectPortHeld(t *testing.T) {
-	var hits atomic.Int32
-	holder := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
-	defer holder.Close()
-	hu, _ := url.Parse(holder.URL)
-	redirect := holder.URL + "/vendorkit/callback"
-	sb := startSandboxOpts(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirect}}})
-	iv := sb.Vendor("ioffice")
-	user, pass := os.Getenv("VENDORKIT_IOFFICE_USERNAME"), os.Getenv("VENDORKIT_IOFFICE_PASSWORD")
-	t.Setenv("VENDORKIT_IOFFICE_USERNAME", "")
-	t.Setenv("VENDORKIT_IOFFICE_PASSWORD", "")
+	for _, tc := range []struct{ name, holderAddr, redirectHost string }{
+		{"127.0.0.1", "127.0.0.1:0", "127.0.0.1"},
+		{"localhost, ::1 held", "[::1]:0", "localhost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", tc.holderAddr)
+			if err != nil {
+				t.Skipf("cannot listen on %s: %v", tc.holderAddr, err)
+			}
+			var hits atomic.Int32
+			holder := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+			holder.Listener.Close()
+			holder.Listener = ln
+			holder.Start()
+			defer holder.Close()
+			port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+			if tc.redirectHost == "localhost" {
+				// Only ::1 is held: the port is free on 127.0.0.1.
+				l4, err := net.Listen("tcp", "127.0.0.1:"+port)
+				if err != nil {
+					t.Skipf("port %s is taken on 127.0.0.1 too: %v", port, err)
+				}
+				l4.Close()
+			}
+			host := net.JoinHostPort(tc.redirectHost, port)
+			redirect := "http://" + host + "/vendorkit/callback"
+			sb := startSandboxOpts(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirect}}})
+			iv := sb.Vendor("ioffice")
+			user, pass := os.Getenv("VENDORKIT_IOFFICE_USERNAME"), os.Getenv("VENDORKIT_IOFFICE_PASSWORD")
+			t.Setenv("VENDORKIT_IOFFICE_USERNAME", "")
+			t.Setenv("VENDORKIT_IOFFICE_PASSWORD", "")
 
-	// A browser that signs in and follows the redirect, as a person's
-	// would: to whatever listens on the redirect URI.
-	opened := 0
-	browserOpener = func(loginURL string) error {
-		opened++
-		resp, err := http.Get(signIn(t, loginURL, user, pass))
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}
-	t.Cleanup(func() { browserOpener = openBrowser })
+			// A browser that signs in and follows the redirect, as a
+			// person's would: to whatever listens on the redirect URI.
+			opened := 0
+			browserOpener = func(loginURL string) error {
+				opened++
+				resp, err := http.Get(signIn(t, loginURL, user, pass))
+				if err == nil {
+					resp.Body.Close()
+				}
+				return err
+			}
+			t.Cleanup(func() { browserOpener = openBrowser })
 
-	for _, args := range [][]string{nil, {"--no-browser"}} {
-		r := vk(t, "", append([]string{"login", "--vendor", "ioffice"}, args...)...)
-		want := "the redirect URI's port " + hu.Port() + " (" + hu.Host + ") is held by another process, which would receive the sign-in code; free it or use another redirect URI (VENDORKIT_IOFFICE_REDIRECT_URI)"
-		if r.code != exitUsage || r.stdout != "" || r.stderr != "vendorkit: "+want+"\n" {
-			t.Errorf("login %q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
-		}
-	}
-	if opened != 0 || hits.Load() != 0 || iv.Stats().TokenRequests["login"] != 0 {
-		t.Errorf("browser opened %d times, the holder got %d requests, %d sign-ins", opened, hits.Load(), iv.Stats().TokenRequests["login"])
+			for _, args := range [][]string{nil, {"--no-browser"}} {
+				r := vk(t, "", append([]string{"login", "--vendor", "ioffice"}, args...)...)
+				want := "the redirect URI's port " + port + " (" + host + ") is held by another process, which would receive the sign-in code; free it or use another redirect URI (VENDORKIT_IOFFICE_REDIRECT_URI)"
+				if r.code != exitUsage || r.stdout != "" || r.stderr != "vendorkit: "+want+"\n" {
+					t.Errorf("login %q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
+				}
+			}
+			if opened != 0 || hits.Load() != 0 || iv.Stats().TokenRequests["login"] != 0 {
+				t.Errorf("browser opened %d times, the holder got %d requests, %d sign-ins", opened, hits.Load(), iv.Stats().TokenRequests["login"])
+			}
+		})
 	}
 }
 

@@ -263,6 +263,53 @@ func TestUnsafeCacheNotUsed(t *testing.T) {
 	}
 }
 
+// An unusable cache is not an off one: revoke refuses rather than log in
+// and revoke a token of its own while the cached one stays valid, login
+// and logout say why they cannot work, status says "unusable" and why.
+func TestUnusableCacheIsNotOff(t *testing.T) {
+	sb := startSandbox(t)
+	io := sb.Vendor("ioffice")
+	dir := os.Getenv(envCacheDir)
+	tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "ioffice").stdout)
+	reqs := tokenReqs(io)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	reason := "token cache " + dir + " is accessible by other users (mode 0755; chmod 700 fixes it)"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"revoke", "--vendor", "ioffice"}, "revoke revokes the token in the token cache, which is unusable: " + reason},
+		{[]string{"login", "--vendor", "ioffice"}, "login keeps the token in the token cache, which is unusable: " + reason},
+		{[]string{"logout", "--vendor", "ioffice"}, "logout acts on the token cache, which is unusable: " + reason},
+	} {
+		r := vk(t, "", tc.args...)
+		if r.code != exitUsage || r.stdout != "" || r.stderr != "vendorkit: "+tc.want+"\n" {
+			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", tc.args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if n := io.Stats().TokenRequests["revoke"]; n != 0 || tokenReqs(io) != reqs || resourceStatus(t, io, tok) != http.StatusOK {
+		t.Errorf("%d revokes, %d token requests; the cached token answers %d", n, tokenReqs(io)-reqs, resourceStatus(t, io, tok))
+	}
+	if r := mustRun(t, "", "status"); r.stdout != "token cache: unusable: "+reason+"\n" || r.stderr != "" {
+		t.Errorf("status: %q %q", r.stdout, r.stderr)
+	}
+	// Off: login and logout say how it was turned off (neither has
+	// --no-cache); status says "off".
+	t.Setenv(envTokenStore, "off")
+	for _, cmd := range []string{"login", "logout"} {
+		r := vk(t, "", cmd, "--vendor", "ioffice")
+		if r.code != exitUsage || !strings.HasSuffix(r.stderr, ", which "+envTokenStore+"=off turns off\n") || strings.Contains(r.stderr, "--no-cache") {
+			t.Errorf("%s, cache off: exit %d %q", cmd, r.code, r.stderr)
+		}
+	}
+	if r := mustRun(t, "", "status"); r.stdout != "token cache: off\n" {
+		t.Errorf("status, cache off: %q", r.stdout)
+	}
+}
+
 // A corrupt entry counts as empty: the run logs in and replaces it.
 func TestCorruptEntryCountsAsEmpty(t *testing.T) {
 	sb := startSandbox(t)

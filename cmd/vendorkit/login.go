@@ -62,12 +62,9 @@ The whole command is bounded by --timeout (5m by default).`,
   vendorkit login --vendor bss`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tc, err := g.cache()
+			tc, err := g.needCache("login keeps the token in the token cache")
 			if err != nil {
 				return err
-			}
-			if tc == nil {
-				return usagef("login keeps the token in the token cache, which is off or unusable (--no-cache, %s, or the line above)", envTokenStore)
 			}
 			v, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {

@@ -27,12 +27,9 @@ is kept, so logout can be run again.`,
   vendorkit logout --vendor bss`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tc, err := g.cache()
+			tc, err := g.needCache("logout acts on the token cache")
 			if err != nil {
 				return err
-			}
-			if tc == nil {
-				return usagef("the token cache is off or unusable (--no-cache, %s, or the line above); logout has nothing to act on", envTokenStore)
 			}
 			v, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {

@@ -20,7 +20,8 @@ import (
 
 // openVendor builds the named vendor's client from the environment, with
 // --base-url standing in for VENDORKIT_<VENDOR>_BASE_URL, its tokens kept
-// in the token cache unless that is off. Close it with closeClient.
+// in the token cache unless that is off or unusable (said on stderr).
+// Close it with closeClient.
 func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient, lookupFunc, error) {
 	v, err := findVendor(name)
 	if err != nil {
@@ -34,6 +35,8 @@ func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient,
 	}
 	if tc != nil {
 		opts = append(opts, client.WithTokenStore(tc.store))
+	} else if g.cacheUnusable != "" {
+		g.warnf("%s; not using the token cache for this run", g.cacheUnusable)
 	}
 	c, err := v.Open(lookup, opts...)
 	if err != nil {

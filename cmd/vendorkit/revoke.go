@@ -45,14 +45,25 @@ command line, where shell history and ps would keep it.
 
 With the cache off (--no-cache, VENDORKIT_TOKEN_STORE=off) revoke logs in
 and revokes the token it got, for scripts that must not leave tokens
-behind. Vendors without a revoke endpoint are a usage error; 'vendorkit
-logout' removes their cached token.`,
+behind. A cache that is unusable (others can read or write it) is an
+error: the token it holds stays valid until that is fixed. Vendors
+without a revoke endpoint are a usage error; 'vendorkit logout' removes
+their cached token.`,
 		Example: `  vendorkit revoke --vendor ioffice
   vendorkit token --vendor ioffice > tok; vendorkit revoke --vendor ioffice --token - < tok`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if token != "" && token != "-" {
 				return usagef("--token takes only -, to read the token from stdin (a token on the command line ends up in shell history and ps)")
+			}
+			var tc *tokenCache
+			if token == "" {
+				// Before openVendor, which would go on without an
+				// unusable cache: the token to revoke is in there.
+				var err error
+				if tc, err = g.usableCache("revoke revokes the token in the token cache"); err != nil {
+					return err
+				}
 			}
 			v, c, _, err := g.openVendor(vendor, baseURL)
 			if err != nil {
@@ -81,10 +92,6 @@ logout' removes their cached token.`,
 				}
 				fmt.Fprintf(g.stdout, "%s: revoked the token read from stdin\n", v.Name)
 				return nil
-			}
-			tc, err := g.cache()
-			if err != nil {
-				return err
 			}
 			if tc == nil {
 				err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {

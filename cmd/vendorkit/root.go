@@ -25,10 +25,11 @@ type globals struct {
 	stderr     io.Writer
 	transports []*http.Transport // made for this run; run closes their idle connections
 
-	noCache   bool // --no-cache
-	cacheDone bool // cache() ran: tc and cacheErr hold its result
-	tc        *tokenCache
-	cacheErr  error
+	noCache       bool // --no-cache
+	cacheDone     bool // cache() ran: tc, cacheUnusable and cacheErr hold its result
+	tc            *tokenCache
+	cacheUnusable string // why the cache is not used when it is not off (tc is nil)
+	cacheErr      error
 }
 
 func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *globals) {

@@ -44,6 +44,10 @@ URL.`,
 			if err != nil {
 				return err
 			}
+			if tc == nil && g.cacheUnusable != "" {
+				fmt.Fprintln(g.stdout, "token cache: unusable:", termSafe(g.cacheUnusable))
+				return nil
+			}
 			if tc == nil {
 				fmt.Fprintln(g.stdout, "token cache: off")
 				return nil

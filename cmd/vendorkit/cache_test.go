@@ -296,6 +296,9 @@ func TestUnusableCacheIsNotOff(t *testing.T) {
 	if r := mustRun(t, "", "status"); r.stdout != "token cache: unusable: "+reason+"\n" || r.stderr != "" {
 		t.Errorf("status: %q %q", r.stdout, r.stderr)
 	}
+	if r := mustRun(t, "", "status", "--json"); r.stdout != "{\n  \"cache\": \"unusable\",\n  \"unusable\": "+jsonString(reason)+",\n  \"entries\": []\n}\n" {
+		t.Errorf("status --json: %q", r.stdout)
+	}
 	// Off: login and logout say how it was turned off (neither has
 	// --no-cache); status says "off".
 	t.Setenv(envTokenStore, "off")
@@ -307,6 +310,9 @@ func TestUnusableCacheIsNotOff(t *testing.T) {
 	}
 	if r := mustRun(t, "", "status"); r.stdout != "token cache: off\n" {
 		t.Errorf("status, cache off: %q", r.stdout)
+	}
+	if r := mustRun(t, "", "status", "--json"); r.stdout != "{\n  \"cache\": \"off\",\n  \"entries\": []\n}\n" {
+		t.Errorf("status --json, cache off: %q", r.stdout)
 	}
 }
 

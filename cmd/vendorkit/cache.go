@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/auth/filestore"
 	"github.com/vendorkit/vendorkit/auth/redisstore"
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // The token cache that token, do, revoke, login, logout and status share
@@ -107,6 +109,12 @@ func (g *globals) openCache() (*tokenCache, error) {
 		opts, err := redis.ParseURL(kind)
 		if err != nil {
 			return nil, usagef("%s: not a valid redis:// or rediss:// URL", envTokenStore)
+		}
+		// The rule for a vendor's http:// base URL: the tokens would
+		// cross the network in clear.
+		if host, _, _ := net.SplitHostPort(opts.Addr); opts.TLSConfig == nil && !origin.IsLoopback(host) && !g.insecure {
+			return nil, usagef("%s: plain redis:// to %s, not a loopback host, would carry the tokens in clear; use rediss:// (TLS), or --insecure-http to allow it",
+				envTokenStore, opts.Addr)
 		}
 		rdb := redis.NewClient(opts)
 		rs, err := redisstore.New(rdb, redisstore.Options{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -399,6 +400,43 @@ func TestTokenStoreRedis(t *testing.T) {
 		if r.code != exitUsage || strings.Contains(r.stderr, "s3cr3t") || !strings.Contains(r.stderr, envTokenStore) {
 			t.Errorf("%s=%s: exit %d %q", envTokenStore, bad[:4], r.code, r.stderr)
 		}
+	}
+}
+
+// Plain redis:// only to a loopback host, as for a vendor's http:// base
+// URL: elsewhere the tokens would cross the network in clear. Refused
+// before any connection (to an address nothing answers at, which a dial
+// would wait on); rediss:// or --insecure-http allows it.
+func TestTokenStoreRedisInClearOnlyOnLoopback(t *testing.T) {
+	sb := startSandbox(t)
+	t.Setenv(envTokenStore, "redis://user:s3cr3t-pw@203.0.113.1:6379/0")
+	want := "vendorkit: " + envTokenStore + ": plain redis:// to 203.0.113.1:6379, not a loopback host, would carry the tokens in clear; use rediss:// (TLS), or --insecure-http to allow it\n"
+	for _, args := range [][]string{{"token", "--vendor", "bss"}, {"status"}, {"logout", "--vendor", "bss"}} {
+		if r := vk(t, "", args...); r.code != exitUsage || r.stdout != "" || r.stderr != want {
+			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if n := tokenReqs(sb.Vendor("bss")); n != 0 {
+		t.Errorf("%d token requests", n)
+	}
+	// Allowed (no connection is made until the cache is used).
+	for _, tc := range []struct {
+		url      string
+		insecure bool
+	}{
+		{"rediss://203.0.113.1:6379/0", false},
+		{"redis://203.0.113.1:6379/0", true},
+		{"redis://localhost:6379/0", false},
+		{"redis://[::1]:6379/0", false},
+	} {
+		t.Setenv(envTokenStore, tc.url)
+		g := &globals{insecure: tc.insecure, stderr: io.Discard}
+		c, err := g.openCache()
+		if err != nil || c == nil {
+			t.Errorf("%s, --insecure-http %v: %v", tc.url, tc.insecure, err)
+			continue
+		}
+		c.close()
 	}
 }
 

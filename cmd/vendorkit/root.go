@@ -65,7 +65,7 @@ requests are bounded by --timeout (60s by default; 0 for none).
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print each HTTP exchange (method, URL, status, timing, token requests), each retry wait and why, to stderr, secrets redacted")
-	root.PersistentFlags().BoolVar(&g.insecure, "insecure-http", false, "allow credentials over plain http:// to non-loopback hosts (Decisiv's docs use http)")
+	root.PersistentFlags().BoolVar(&g.insecure, "insecure-http", false, "allow credentials over plain http:// to non-loopback hosts (Decisiv's docs use http), and tokens over plain redis:// ("+envTokenStore+")")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newDemoCommand(g),

@@ -52,14 +52,19 @@ is kept, so logout can be run again.`,
 					return err
 				}
 				if stored == nil {
-					msg = "not logged in: no cached token for this identity"
+					msg = notLoggedIn
 					return nil
 				}
-				if _, ok := c.Source().Flow().(auth.Revoker); ok {
-					if err := c.Source().Revoke(ctx); err != nil {
+				if v.Revokes {
+					what, err := revokeCached(ctx, tc, c)
+					switch {
+					case err != nil:
 						return err
+					case what == "":
+						msg = notLoggedIn // removed meanwhile
+					default:
+						msg = "revoked the cached " + what + " and removed it from the cache"
 					}
-					msg = "revoked the cached " + tokenKinds(stored) + " and removed it from the cache"
 					return nil
 				}
 				if _, err := tc.store.CompareAndSwap(ctx, id, stored, nil); err != nil {
@@ -80,6 +85,8 @@ is kept, so logout can be run again.`,
 	addTimeout(cmd, &timeout, defaultTimeout)
 	return cmd
 }
+
+const notLoggedIn = "not logged in: no cached token for this identity"
 
 // untilExpiry says how long a token that cannot be revoked stays valid.
 func untilExpiry(exp time.Time) string {

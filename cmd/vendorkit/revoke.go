@@ -107,13 +107,9 @@ their cached token.`,
 				return nil
 			}
 			var what string
-			err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
-				stored, err := cachedToken(ctx, tc, c)
-				if err != nil || stored == nil {
-					return err
-				}
-				what = tokenKinds(stored)
-				return c.Source().Revoke(ctx)
+			err = bounded(cmd.Context(), timeout, func(ctx context.Context) (err error) {
+				what, err = revokeCached(ctx, tc, c)
+				return err
 			})
 			if err != nil {
 				return err
@@ -165,6 +161,21 @@ func cachedToken(ctx context.Context, tc *tokenCache, c vendorClient) (*auth.Tok
 		return nil, nil
 	}
 	return t, err
+}
+
+// revokeCached revokes the token the cache holds for c's identity (the
+// access and the refresh token) and removes the entry, and says what it
+// revoked: "" when the cache holds nothing usable. On error the entry is
+// kept.
+func revokeCached(ctx context.Context, tc *tokenCache, c vendorClient) (string, error) {
+	stored, err := cachedToken(ctx, tc, c)
+	if err != nil || stored == nil {
+		return "", err
+	}
+	if err := c.Source().Revoke(ctx); err != nil {
+		return "", err
+	}
+	return tokenKinds(stored), nil
 }
 
 // forgetCached removes the cache entry of c's identity if it holds tok,

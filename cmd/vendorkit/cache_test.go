@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vendorkit/vendorkit/client/vendors"
 	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
@@ -493,6 +494,31 @@ func TestRevoke(t *testing.T) {
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, tok) {
 			t.Errorf("%q: exit %d %q", tc.args, r.code, r.stderr)
 		}
+	}
+}
+
+// revoke for a vendor without a revoke endpoint says so, whatever its
+// variables: none are needed to know that.
+func TestRevokeNoEndpointBeforeVariables(t *testing.T) {
+	privateCache(t)
+	n := 0
+	for _, v := range vendors.All() {
+		if v.Revokes {
+			continue
+		}
+		n++
+		for _, e := range v.Env {
+			k := "VENDORKIT_" + strings.ToUpper(v.Name) + "_" + e.Field
+			t.Setenv(k, "") // restored after the test
+			os.Unsetenv(k)
+		}
+		r := vk(t, "", "revoke", "--vendor", v.Name)
+		if r.code != exitUsage || !strings.HasPrefix(r.stderr, "vendorkit: "+v.Name+" documents no revoke endpoint (revoke works with: ") {
+			t.Errorf("%s: exit %d %q", v.Name, r.code, r.stderr)
+		}
+	}
+	if n == 0 {
+		t.Skip("every vendor revokes")
 	}
 }
 

@@ -56,26 +56,34 @@ their cached token.`,
 			if token != "" && token != "-" {
 				return usagef("--token takes only -, to read the token from stdin (a token on the command line ends up in shell history and ps)")
 			}
+			// Before openVendor: the vendor's variables do not matter
+			// when it has nothing to revoke with.
+			v, err := findVendor(vendor)
+			if err != nil {
+				return err
+			}
+			if !v.Revokes {
+				return usagef("%s documents no revoke endpoint (revoke works with: %s); 'vendorkit logout --vendor %s' removes its cached token",
+					v.Name, strings.Join(revokers(), ", "), v.Name)
+			}
 			var tc *tokenCache
 			if token == "" {
 				// Before openVendor, which would go on without an
 				// unusable cache: the token to revoke is in there.
-				var err error
 				if tc, err = g.usableCache("revoke revokes the token in the token cache"); err != nil {
 					return err
 				}
 			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			_, c, _, err := g.openVendor(v.Name, baseURL)
 			if err != nil {
 				return err
 			}
 			defer g.closeClient(cmd.Context(), c)
-			r, ok := c.Source().Flow().(auth.Revoker)
-			if !ok {
-				return usagef("%s documents no revoke endpoint (revoke works with: %s); 'vendorkit logout --vendor %s' removes its cached token",
-					v.Name, strings.Join(revokers(), ", "), v.Name)
-			}
 			if token == "-" {
+				r, ok := c.Source().Flow().(auth.Revoker)
+				if !ok {
+					return fmt.Errorf("%s: the vendor's descriptor says it revokes, its flow cannot", v.Name)
+				}
 				tok, err := readToken(g.stdin)
 				if err != nil {
 					return err

@@ -12,18 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vendorkit/vendorkit/auth"
-	"github.com/vendorkit/vendorkit/client/vendors"
+	"github.com/vendorkit/vendorkit/client"
 )
 
 // revokers names the vendors whose flow can revoke tokens.
 func revokers() []string {
-	var out []string
-	for _, v := range vendors.All() {
-		if v.Revokes {
-			out = append(out, v.Name)
-		}
-	}
-	return out
+	return namesWhere(func(v client.Vendor) bool { return v.Revokes })
 }
 
 func newRevokeCommand(g *globals) *cobra.Command {

@@ -36,10 +36,9 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, 
 	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "vendorkit",
-		Short: "Typed, token-handling clients for BSS, Blueprint CPQ, Decisiv and iOFFICE",
+		Short: "Typed, token-handling clients for " + vendorNames(),
 		Long: `vendorkit calls vendor APIs whose OAuth2 is each its own dialect without
-making you think about tokens: interworks.cloud BSS (and white-label BSS),
-Blueprint CPQ, Decisiv and iOFFICE.
+making you think about tokens.
 
 Vendors are named ` + vendorNames() + `. Credentials and base
 URLs come from VENDORKIT_<VENDOR>_* variables (` + "`vendorkit sandbox`" + ` prints a

@@ -54,11 +54,11 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 			if err != nil {
 				return err
 			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			if !strings.HasPrefix(path, "/") {
 				path = "/" + path
 			}

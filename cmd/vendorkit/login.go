@@ -66,11 +66,11 @@ The whole command is bounded by --timeout (5m by default).`,
 			if err != nil {
 				return err
 			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			bl, ok := c.(vendors.BrowserLogin)
 			if !ok {
 				if noBrowser || allowMissingState {

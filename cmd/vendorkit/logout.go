@@ -31,11 +31,11 @@ is kept, so logout can be run again.`,
 			if err != nil {
 				return err
 			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			id := c.Source().Identity()
 			var msg string
 			err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {

@@ -68,11 +68,11 @@ their cached token.`,
 					return err
 				}
 			}
-			_, c, _, err := g.openVendor(v.Name, baseURL)
+			_, c, err := g.openVendor(v.Name, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			if token == "-" {
 				r, ok := c.Source().Flow().(auth.Revoker)
 				if !ok {

@@ -184,7 +184,8 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// defaultTimeout bounds token, do and revoke; contract gets more.
+// defaultTimeout is --timeout's default; login and contract, which wait
+// for a person or run many checks, get more.
 const defaultTimeout = 60 * time.Second
 
 // addTimeout registers --timeout on cmd.

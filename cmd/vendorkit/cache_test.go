@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +94,7 @@ func TestCacheAcrossRuns(t *testing.T) {
 		t.Errorf("--no-cache and %s=off: %d token requests in all, want 3", envTokenStore, n)
 	}
 	t.Setenv(envTokenStore, "file")
-	if tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "decisiv").stdout); !contains(sb.Vendor("decisiv").Secrets(), tok) {
+	if tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "decisiv").stdout); !slices.Contains(sb.Vendor("decisiv").Secrets(), tok) {
 		t.Error("file: no token")
 	}
 }
@@ -333,7 +334,7 @@ func TestCorruptEntryCountsAsEmpty(t *testing.T) {
 		}
 		reqs := tokenReqs(sb.Vendor("ioffice"))
 		r := mustRun(t, "", "token", "--vendor", "ioffice")
-		if !contains(sb.Vendor("ioffice").Secrets(), strings.TrimSpace(r.stdout)) || tokenReqs(sb.Vendor("ioffice")) != reqs+2 {
+		if !slices.Contains(sb.Vendor("ioffice").Secrets(), strings.TrimSpace(r.stdout)) || tokenReqs(sb.Vendor("ioffice")) != reqs+2 {
 			t.Errorf("after a corrupt entry: %d token requests", tokenReqs(sb.Vendor("ioffice"))-reqs)
 		}
 		st := mustRun(t, "", "status")

@@ -17,32 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
-// startSandboxOpts is startSandbox with options.
-func startSandboxOpts(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
-	t.Helper()
-	privateCache(t)
-	sb, err := sandbox.Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		scanSecrets(t, sb)
-		sb.Close()
-	})
-	for _, v := range sb.Vendors() {
-		for k, val := range v.Env() {
-			t.Setenv(k, val)
-		}
-	}
-	return sb
-}
-
 // loopbackRedirectURI is a redirect URI on a free loopback port.
 func loopbackRedirectURI(t *testing.T) string {
-	return "http://127.0.0.1:" + strconv.Itoa(freePorts(t, 1)) + "/vendorkit/callback"
+	return "http://127.0.0.1:" + strconv.Itoa(testservice.FreePorts(t, 1)) + "/vendorkit/callback"
 }
 
 // bgRun is a CLI run in a goroutine, for commands that wait for the test
@@ -334,7 +315,7 @@ func TestLoginPaste(t *testing.T) {
 	login := func(mangle func(string) string, omitState bool, args ...string) result {
 		t.Helper()
 		iv.OmitLoginState(omitState)
-		pr, pw := ioPipe()
+		pr, pw := io.Pipe()
 		b := startRun(t, pr, "/login.html?", append([]string{"login", "--vendor", "ioffice", "--no-browser"}, args...)...)
 		b.waitReady(t)
 		loginURL := strings.TrimSpace(strings.Split(b.out.String(), "\n")[0])
@@ -367,12 +348,10 @@ func TestLoginPaste(t *testing.T) {
 		t.Errorf("no state, allowed: exit %d %s", r.code, r.stderr)
 	}
 	// Bounded: nobody pastes anything.
-	pr, pw := ioPipe()
+	pr, pw := io.Pipe()
 	b := startRun(t, pr, "", "login", "--vendor", "ioffice", "--no-browser", "--timeout", "200ms")
 	if r := b.wait(t); r.code != exitNetwork || !strings.Contains(r.stderr, "timed out after 200ms") {
 		t.Errorf("nobody signs in: exit %d %s", r.code, r.stderr)
 	}
 	pw.Close() // ends the read the login left waiting
 }
-
-func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }

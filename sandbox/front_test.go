@@ -13,48 +13,18 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/specs"
 
 	"github.com/vendorkit/vendorkit/sandbox"
 )
-
-// freePorts finds n consecutive free loopback ports. Another process may
-// take one before the test binds it; callers retry on EADDRINUSE.
-func freePorts(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := ln.Addr().(*net.TCPAddr).Port
-		lns := []net.Listener{ln}
-		ok := base+n-1 <= 65535
-		for p := base + 1; ok && p < base+n; p++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				ok = false
-				break
-			}
-			lns = append(lns, l)
-		}
-		for _, l := range lns {
-			l.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatalf("no %d consecutive free ports", n)
-	return 0
-}
 
 // startOnPort starts a sandbox on Port (retrying if another process took
 // one of the ports in between) and returns it with the port.
 func startOnPort(t *testing.T, opts sandbox.Options) (*env, int) {
 	t.Helper()
 	for range 10 {
-		opts.Port = freePorts(t, len(specs.Vendors())+1) // the vendors, the admin endpoint
+		opts.Port = testservice.FreePorts(t, len(specs.Vendors())+1) // the vendors, the admin endpoint
 		s, err := sandbox.Start(context.Background(), opts)
 		if errors.Is(err, syscall.EADDRINUSE) {
 			continue
@@ -89,7 +59,7 @@ func TestPortPutsVendorsOnConsecutivePorts(t *testing.T) {
 
 func TestPortInUseIsAClearError(t *testing.T) {
 	t.Parallel()
-	port := freePorts(t, len(specs.Vendors()))
+	port := testservice.FreePorts(t, len(specs.Vendors()))
 	// Hold decisiv's port.
 	i := slices.Index(specs.Vendors(), "decisiv")
 	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+i))

@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+// browserOpener is what login opens the sign-in page with: openBrowser,
+// or a test's stand-in.
+var browserOpener = openBrowser
+
 // openBrowser asks the desktop to show url: $BROWSER when set (the
 // convention of git, gh and Python's webbrowser: a command, given the URL
 // as its last argument), else xdg-open (Linux, BSDs), open (macOS) or

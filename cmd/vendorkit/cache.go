@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/auth/filestore"
 	"github.com/vendorkit/vendorkit/auth/redisstore"
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // The token cache that token, do, revoke, login, logout and status share
@@ -38,10 +40,12 @@ func addNoCache(cmd *cobra.Command, g *globals) {
 }
 
 // cache opens the token cache, once per run. It returns nil when the cache
-// is off (--no-cache, VENDORKIT_TOKEN_STORE=off) or unusable: a cache that
-// others can read or write is not used, and the run says so in one line
-// on stderr and goes on without it. A VENDORKIT_TOKEN_STORE that is
-// neither file, off nor a Redis URL is a usage error.
+// is off (--no-cache, VENDORKIT_TOKEN_STORE=off) or unusable, and then
+// g.cacheUnusable says why it is unusable ("" when off). A cache that
+// others can read or write is unusable: token and do say so in one line
+// on stderr and go on without it (openVendor), commands that act on it
+// fail (usableCache). A VENDORKIT_TOKEN_STORE that is neither file, off
+// nor a Redis URL is a usage error.
 func (g *globals) cache() (*tokenCache, error) {
 	if g.cacheDone {
 		return g.tc, g.cacheErr
@@ -49,6 +53,33 @@ func (g *globals) cache() (*tokenCache, error) {
 	g.cacheDone = true
 	g.tc, g.cacheErr = g.openCache()
 	return g.tc, g.cacheErr
+}
+
+// usableCache is the token cache, nil when it is off, for a command that
+// acts on what it holds: unusable is a usage error that says why. what
+// says what the command does with it ("logout acts on the token cache").
+func (g *globals) usableCache(what string) (*tokenCache, error) {
+	tc, err := g.cache()
+	if err == nil && tc == nil && g.cacheUnusable != "" {
+		return nil, usagef("%s, which is unusable: %s", what, g.cacheUnusable)
+	}
+	return tc, err
+}
+
+// needCache is usableCache for a command that cannot work without the
+// cache: off is a usage error too.
+func (g *globals) needCache(what string) (*tokenCache, error) {
+	tc, err := g.usableCache(what)
+	if err == nil && tc == nil {
+		return nil, usagef("%s, which %s=off turns off", what, envTokenStore)
+	}
+	return tc, err
+}
+
+// unusable records why the cache is not used.
+func (g *globals) unusable(format string, args ...any) (*tokenCache, error) {
+	g.cacheUnusable = fmt.Sprintf(format, args...)
+	return nil, nil
 }
 
 func (g *globals) openCache() (*tokenCache, error) {
@@ -60,17 +91,14 @@ func (g *globals) openCache() (*tokenCache, error) {
 	case kind == "" || kind == "file":
 		dir, err := cacheDir()
 		if err != nil {
-			g.warnf("no token cache directory (%v); set %s. Going on without the cache", err, envCacheDir)
-			return nil, nil
+			return g.unusable("no token cache directory (%v); set %s", err, envCacheDir)
 		}
 		if err := checkCacheDir(dir); err != nil {
-			g.warnf("%v; not using the token cache for this run", err)
-			return nil, nil
+			return g.unusable("%v", err)
 		}
 		fs, err := filestore.New(dir, filestore.Options{})
 		if err != nil {
-			g.warnf("token cache %s: %v; not using it for this run", dir, auth.SafeErrorString(err))
-			return nil, nil
+			return g.unusable("token cache %s: %s", dir, auth.SafeErrorString(err))
 		}
 		return &tokenCache{store: fs, where: dir, close: func() {}}, nil
 	case kind == "off":
@@ -81,6 +109,12 @@ func (g *globals) openCache() (*tokenCache, error) {
 		opts, err := redis.ParseURL(kind)
 		if err != nil {
 			return nil, usagef("%s: not a valid redis:// or rediss:// URL", envTokenStore)
+		}
+		// The rule for a vendor's http:// base URL: the tokens would
+		// cross the network in clear.
+		if host, _, _ := net.SplitHostPort(opts.Addr); opts.TLSConfig == nil && !origin.IsLoopback(host) && !g.insecure {
+			return nil, usagef("%s: plain redis:// to %s, not a loopback host, would carry the tokens in clear; use rediss:// (TLS), or --insecure-http to allow it",
+				envTokenStore, opts.Addr)
 		}
 		rdb := redis.NewClient(opts)
 		rs, err := redisstore.New(rdb, redisstore.Options{})

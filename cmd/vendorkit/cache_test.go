@@ -4,16 +4,19 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vendorkit/vendorkit/client/vendors"
 	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
@@ -91,7 +94,7 @@ func TestCacheAcrossRuns(t *testing.T) {
 		t.Errorf("--no-cache and %s=off: %d token requests in all, want 3", envTokenStore, n)
 	}
 	t.Setenv(envTokenStore, "file")
-	if tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "decisiv").stdout); !contains(sb.Vendor("decisiv").Secrets(), tok) {
+	if tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "decisiv").stdout); !slices.Contains(sb.Vendor("decisiv").Secrets(), tok) {
 		t.Error("file: no token")
 	}
 }
@@ -263,6 +266,59 @@ func TestUnsafeCacheNotUsed(t *testing.T) {
 	}
 }
 
+// An unusable cache is not an off one: revoke refuses rather than log in
+// and revoke a token of its own while the cached one stays valid, login
+// and logout say why they cannot work, status says "unusable" and why.
+func TestUnusableCacheIsNotOff(t *testing.T) {
+	sb := startSandbox(t)
+	io := sb.Vendor("ioffice")
+	dir := os.Getenv(envCacheDir)
+	tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "ioffice").stdout)
+	reqs := tokenReqs(io)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	reason := "token cache " + dir + " is accessible by other users (mode 0755; chmod 700 fixes it)"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"revoke", "--vendor", "ioffice"}, "revoke revokes the token in the token cache, which is unusable: " + reason},
+		{[]string{"login", "--vendor", "ioffice"}, "login keeps the token in the token cache, which is unusable: " + reason},
+		{[]string{"logout", "--vendor", "ioffice"}, "logout acts on the token cache, which is unusable: " + reason},
+	} {
+		r := vk(t, "", tc.args...)
+		if r.code != exitUsage || r.stdout != "" || r.stderr != "vendorkit: "+tc.want+"\n" {
+			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", tc.args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if n := io.Stats().TokenRequests["revoke"]; n != 0 || tokenReqs(io) != reqs || resourceStatus(t, io, tok) != http.StatusOK {
+		t.Errorf("%d revokes, %d token requests; the cached token answers %d", n, tokenReqs(io)-reqs, resourceStatus(t, io, tok))
+	}
+	if r := mustRun(t, "", "status"); r.stdout != "token cache: unusable: "+reason+"\n" || r.stderr != "" {
+		t.Errorf("status: %q %q", r.stdout, r.stderr)
+	}
+	if r := mustRun(t, "", "status", "--json"); r.stdout != "{\n  \"cache\": \"unusable\",\n  \"unusable\": "+jsonString(reason)+",\n  \"entries\": []\n}\n" {
+		t.Errorf("status --json: %q", r.stdout)
+	}
+	// Off: login and logout say how it was turned off (neither has
+	// --no-cache); status says "off".
+	t.Setenv(envTokenStore, "off")
+	for _, cmd := range []string{"login", "logout"} {
+		r := vk(t, "", cmd, "--vendor", "ioffice")
+		if r.code != exitUsage || !strings.HasSuffix(r.stderr, ", which "+envTokenStore+"=off turns off\n") || strings.Contains(r.stderr, "--no-cache") {
+			t.Errorf("%s, cache off: exit %d %q", cmd, r.code, r.stderr)
+		}
+	}
+	if r := mustRun(t, "", "status"); r.stdout != "token cache: off\n" {
+		t.Errorf("status, cache off: %q", r.stdout)
+	}
+	if r := mustRun(t, "", "status", "--json"); r.stdout != "{\n  \"cache\": \"off\",\n  \"entries\": []\n}\n" {
+		t.Errorf("status --json, cache off: %q", r.stdout)
+	}
+}
+
 // A corrupt entry counts as empty: the run logs in and replaces it.
 func TestCorruptEntryCountsAsEmpty(t *testing.T) {
 	sb := startSandbox(t)
@@ -278,7 +334,7 @@ func TestCorruptEntryCountsAsEmpty(t *testing.T) {
 		}
 		reqs := tokenReqs(sb.Vendor("ioffice"))
 		r := mustRun(t, "", "token", "--vendor", "ioffice")
-		if !contains(sb.Vendor("ioffice").Secrets(), strings.TrimSpace(r.stdout)) || tokenReqs(sb.Vendor("ioffice")) != reqs+2 {
+		if !slices.Contains(sb.Vendor("ioffice").Secrets(), strings.TrimSpace(r.stdout)) || tokenReqs(sb.Vendor("ioffice")) != reqs+2 {
 			t.Errorf("after a corrupt entry: %d token requests", tokenReqs(sb.Vendor("ioffice"))-reqs)
 		}
 		st := mustRun(t, "", "status")
@@ -349,6 +405,43 @@ func TestTokenStoreRedis(t *testing.T) {
 	}
 }
 
+// Plain redis:// only to a loopback host, as for a vendor's http:// base
+// URL: elsewhere the tokens would cross the network in clear. Refused
+// before any connection (to an address nothing answers at, which a dial
+// would wait on); rediss:// or --insecure-http allows it.
+func TestTokenStoreRedisInClearOnlyOnLoopback(t *testing.T) {
+	sb := startSandbox(t)
+	t.Setenv(envTokenStore, "redis://user:s3cr3t-pw@203.0.113.1:6379/0")
+	want := "vendorkit: " + envTokenStore + ": plain redis:// to 203.0.113.1:6379, not a loopback host, would carry the tokens in clear; use rediss:// (TLS), or --insecure-http to allow it\n"
+	for _, args := range [][]string{{"token", "--vendor", "bss"}, {"status"}, {"logout", "--vendor", "bss"}} {
+		if r := vk(t, "", args...); r.code != exitUsage || r.stdout != "" || r.stderr != want {
+			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if n := tokenReqs(sb.Vendor("bss")); n != 0 {
+		t.Errorf("%d token requests", n)
+	}
+	// Allowed (no connection is made until the cache is used).
+	for _, tc := range []struct {
+		url      string
+		insecure bool
+	}{
+		{"rediss://203.0.113.1:6379/0", false},
+		{"redis://203.0.113.1:6379/0", true},
+		{"redis://localhost:6379/0", false},
+		{"redis://[::1]:6379/0", false},
+	} {
+		t.Setenv(envTokenStore, tc.url)
+		g := &globals{insecure: tc.insecure, stderr: io.Discard}
+		c, err := g.openCache()
+		if err != nil || c == nil {
+			t.Errorf("%s, --insecure-http %v: %v", tc.url, tc.insecure, err)
+			continue
+		}
+		c.close()
+	}
+}
+
 // revoke revokes the cached token (never a fresh one), or one read from
 // stdin; without a cache it logs in and revokes what it got.
 func TestRevoke(t *testing.T) {
@@ -402,6 +495,31 @@ func TestRevoke(t *testing.T) {
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, tok) {
 			t.Errorf("%q: exit %d %q", tc.args, r.code, r.stderr)
 		}
+	}
+}
+
+// revoke for a vendor without a revoke endpoint says so, whatever its
+// variables: none are needed to know that.
+func TestRevokeNoEndpointBeforeVariables(t *testing.T) {
+	privateCache(t)
+	n := 0
+	for _, v := range vendors.All() {
+		if v.Revokes {
+			continue
+		}
+		n++
+		for _, e := range v.Env {
+			k := "VENDORKIT_" + strings.ToUpper(v.Name) + "_" + e.Field
+			t.Setenv(k, "") // restored after the test
+			os.Unsetenv(k)
+		}
+		r := vk(t, "", "revoke", "--vendor", v.Name)
+		if r.code != exitUsage || !strings.HasPrefix(r.stderr, "vendorkit: "+v.Name+" documents no revoke endpoint (revoke works with: ") {
+			t.Errorf("%s: exit %d %q", v.Name, r.code, r.stderr)
+		}
+	}
+	if n == 0 {
+		t.Skip("every vendor revokes")
 	}
 }
 

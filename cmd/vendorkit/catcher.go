@@ -12,7 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
+
+	"github.com/vendorkit/vendorkit/internal/origin"
 )
 
 // The browser login comes back to the redirect URI with the code in the
@@ -21,14 +25,10 @@ import (
 // script reads location.hash and posts the fields back to the listener.
 
 // loopbackRedirect parses uri and reports whether it is an http URI on a
-// loopback host (localhost, 127.0.0.0/8, ::1), where login can listen.
+// loopback host (origin.IsLoopback), where login can listen.
 func loopbackRedirect(uri string) (*url.URL, bool) {
 	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "http" || u.User != nil || u.Host == "" {
-		return nil, false
-	}
-	h := u.Hostname()
-	if ip := net.ParseIP(h); !(strings.EqualFold(h, "localhost") || ip != nil && ip.IsLoopback()) {
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Host == "" || !origin.IsLoopback(u.Hostname()) {
 		return nil, false
 	}
 	return u, true
@@ -49,11 +49,10 @@ type catchReply struct {
 // catcher is the loopback listener of one login.
 type catcher struct {
 	srv    *http.Server
-	ln     net.Listener
 	host   string // the redirect URI's host:port: the only Host and Origin accepted
 	path   string
 	caught chan catch
-	done   chan struct{} // closed when Serve returned
+	done   chan struct{} // closed when every Serve returned
 }
 
 // maxCatchBody bounds the posted fields.
@@ -95,30 +94,49 @@ var catcherCSP = func() string {
 }()
 
 // listenCatcher listens on u's host and port and serves the catcher page
-// at u's path.
+// at u's path. For localhost that is 127.0.0.1 and ::1 (unless the
+// machine has no IPv6): a browser may connect to either, and a process
+// holding the other would get the code.
 func listenCatcher(u *url.URL) (*catcher, error) {
 	port := u.Port()
 	if port == "" {
 		port = "80"
 	}
-	addr := net.JoinHostPort(u.Hostname(), port)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
+	hosts := []string{u.Hostname()}
+	if strings.EqualFold(u.Hostname(), "localhost") {
+		hosts = []string{"127.0.0.1", "::1"}
 	}
-	c := &catcher{ln: ln, host: u.Host, path: u.EscapedPath(), caught: make(chan catch), done: make(chan struct{})}
+	var lns []net.Listener
+	for _, h := range hosts {
+		ln, err := net.Listen("tcp", net.JoinHostPort(h, port))
+		if err != nil && h == "::1" && (errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT)) {
+			continue // no IPv6 loopback: nobody can listen there either
+		}
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	c := &catcher{host: u.Host, path: u.EscapedPath(), caught: make(chan catch), done: make(chan struct{})}
 	if c.path == "" {
 		c.path = "/"
 	}
 	c.srv = &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	var wg sync.WaitGroup
+	for _, ln := range lns {
+		wg.Go(func() { _ = c.srv.Serve(ln) })
+	}
 	go func() {
-		defer close(c.done)
-		_ = c.srv.Serve(ln)
+		wg.Wait()
+		close(c.done)
 	}()
 	return c, nil
 }
 
-// close stops the listener, letting a reply in flight be written
+// close stops the listeners, letting a reply in flight be written
 // (bounded), and waits for Serve to return.
 func (c *catcher) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

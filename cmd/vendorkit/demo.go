@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -22,12 +23,13 @@ func newDemoCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run every vendor client through its whole life on the embedded sandbox",
-		Long: `demo starts the embedded sandbox (fake BSS, Blueprint, Decisiv and iOFFICE
-servers on loopback) and runs, for each vendor in turn, the whole life of a
-client: get a token, call the sample resource through the typed client, let
-the token go stale and show the proactive background refresh, revoke every
-token server-side and show the single 401 → re-auth, and for iOFFICE the
-refresh-token rotation and the revoke.
+		Long: `demo starts the embedded sandbox, a fake server on loopback for each
+vendor (` + vendorNames() + `), and runs, for each in turn, the
+whole life of a client: get a token, call the sample resource through the
+typed client, let the token go stale and show the proactive background
+refresh, revoke every token server-side and show the single 401 → re-auth;
+where the vendor issues refresh tokens (` + strings.Join(namesWhere(func(v client.Vendor) bool { return v.Refreshes }), ", ") + `), the rotation; where
+it has a revoke endpoint (` + strings.Join(revokers(), ", ") + `), the revoke.
 
 Token lifetimes pass on a simulated clock shared by the sandbox and the
 clients, so the demo takes a few seconds. TOKEN REQS counts the requests the

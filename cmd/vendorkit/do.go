@@ -54,11 +54,11 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 			if err != nil {
 				return err
 			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			if !strings.HasPrefix(path, "/") {
 				path = "/" + path
 			}
@@ -112,7 +112,7 @@ func (g *globals) do(ctx context.Context, c vendorClient, placement auth.Placeme
 		fmt.Fprintf(g.stderr, "* token requests: %d grant, %d refresh\n", st.Fetches, st.Refreshes)
 	}
 	if resp.StatusCode >= 400 {
-		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(path), termSafe(resp.Status))
+		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(auth.RedactURL(req.URL)), termSafe(resp.Status))
 		if excerpt := g.errorExcerpt(c, resp.Body); excerpt != "" {
 			fmt.Fprintln(g.stderr, excerpt)
 		}

@@ -217,6 +217,20 @@ func TestDoScrubsEchoedCredentials(t *testing.T) {
 	}
 }
 
+// The failed request's line on stderr redacts credential parameters of
+// the user's PATH, as -v does.
+func TestDoErrorLineRedactsQuery(t *testing.T) {
+	startSandbox(t)
+	const secret = "my-own-api-key-123"
+	for _, args := range [][]string{{"do"}, {"-v", "do"}} {
+		r := vk(t, "", append(args, "--vendor", "bss", "GET", "/api/no-such-thing?api_key="+secret+"&x=1")...)
+		if r.code != exitHTTP || strings.Contains(r.stderr, secret) ||
+			!strings.Contains(r.stderr, "vendorkit: GET /api/no-such-thing?api_key=REDACTED&x=1: HTTP 404 ") {
+			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+}
+
 // A vendor's reason phrase and body with terminal escape sequences: none
 // reaches stderr. (A raw server: net/http will not write such a status line.)
 func TestTerminalEscapesStripped(t *testing.T) {

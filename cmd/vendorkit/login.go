@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,8 +39,11 @@ URL's fragment:
 
   - When VENDORKIT_<VENDOR>_REDIRECT_URI is a loopback http URI (such as
     http://127.0.0.1:8765/callback, registered for the client), login
-    listens on exactly that address and path and serves a page whose
-    script posts the fragment's code, appCode and state back to it.
+    listens on exactly that address (localhost: 127.0.0.1 and ::1) and
+    path and serves a page whose script posts the fragment's code,
+    appCode and state back to it. If it cannot (another process holds
+    the port, and would get the code), login fails before opening
+    anything.
   - Otherwise, paste the URL the browser ended on when asked.
 
 The state is checked in constant time and the code exchanged at once
@@ -57,18 +62,15 @@ The whole command is bounded by --timeout (5m by default).`,
   vendorkit login --vendor bss`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tc, err := g.cache()
+			tc, err := g.needCache("login keeps the token in the token cache")
 			if err != nil {
 				return err
 			}
-			if tc == nil {
-				return usagef("login keeps the token in the token cache, which is off or unusable (--no-cache, %s, or the line above)", envTokenStore)
-			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			bl, ok := c.(vendors.BrowserLogin)
 			if !ok {
 				if noBrowser || allowMissingState {
@@ -121,19 +123,21 @@ func (g *globals) browserLogin(ctx context.Context, vendor string, bl vendors.Br
 	}
 	var ct *catcher
 	if u, ok := loopbackRedirect(bl.RedirectURI()); ok {
+		// The browser goes to that address whoever listens there, and
+		// the exchange needs only the code (no secret, no PKCE): no
+		// listener of ours, no sign-in.
 		ct, err = listenCatcher(u)
 		if err != nil {
-			g.warnf("cannot listen on the redirect URI's %s (%v); paste the redirect instead", u.Host, err)
-		} else {
-			defer ct.close()
+			return nil, catcherError(vendor, u, err)
 		}
+		defer ct.close()
 	}
 	if noBrowser {
 		fmt.Fprintf(g.stderr, "Open this URL in a browser and sign in to %s:\n", vendor)
 		fmt.Fprintln(g.stdout, loginURL)
 	} else {
 		fmt.Fprintf(g.stderr, "Opening the %s sign-in page in your browser. If it does not open, visit:\n  %s\n", vendor, loginURL)
-		if err := openBrowser(loginURL); err != nil {
+		if err := browserOpener(loginURL); err != nil {
 			g.warnf("could not open a browser: %v; open the URL above yourself", err)
 		}
 	}
@@ -171,6 +175,22 @@ func (g *globals) browserLogin(ctx context.Context, vendor string, bl vendors.Br
 			return tok, nil
 		}
 	}
+}
+
+// catcherError explains why login cannot listen on the loopback
+// redirect URI u.
+func catcherError(vendor string, u *url.URL, err error) error {
+	env := "VENDORKIT_" + strings.ToUpper(vendor) + "_REDIRECT_URI"
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return usagef("the redirect URI's port %s (%s) is held by another process, which would receive the sign-in code; free it or use another redirect URI (%s)",
+			port, termSafe(u.Host), env)
+	}
+	return usagef("cannot listen on the redirect URI's port %s (%s) to receive the sign-in code: %v; use another redirect URI (%s)",
+		port, termSafe(u.Host), err, env)
 }
 
 // pastedLogin reads the URL the browser ended on from stdin.

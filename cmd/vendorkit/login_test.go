@@ -5,41 +5,25 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
-// startSandboxOpts is startSandbox with options.
-func startSandboxOpts(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
-	t.Helper()
-	privateCache(t)
-	sb, err := sandbox.Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		scanSecrets(t, sb)
-		sb.Close()
-	})
-	for _, v := range sb.Vendors() {
-		for k, val := range v.Env() {
-			t.Setenv(k, val)
-		}
-	}
-	return sb
-}
-
 // loopbackRedirectURI is a redirect URI on a free loopback port.
 func loopbackRedirectURI(t *testing.T) string {
-	return "http://127.0.0.1:" + strconv.Itoa(freePorts(t, 1)) + "/vendorkit/callback"
+	return "http://127.0.0.1:" + strconv.Itoa(testservice.FreePorts(t, 1)) + "/vendorkit/callback"
 }
 
 // bgRun is a CLI run in a goroutine, for commands that wait for the test
@@ -247,6 +231,71 @@ func TestLoginLoopback(t *testing.T) {
 	}
 }
 
+// A loopback redirect URI whose port another process holds: that process
+// would receive the code (iOFFICE's exchange needs neither secret nor
+// PKCE), so login fails naming the port before it opens a browser or
+// prints the URL, and the holder receives nothing. For localhost, a
+// holder of ::1 counts too: a browser may go there.
+func TestLoginRedirectPortHeld(t *testing.T) {
+	for _, tc := range []struct{ name, holderAddr, redirectHost string }{
+		{"127.0.0.1", "127.0.0.1:0", "127.0.0.1"},
+		{"localhost, ::1 held", "[::1]:0", "localhost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", tc.holderAddr)
+			if err != nil {
+				t.Skipf("cannot listen on %s: %v", tc.holderAddr, err)
+			}
+			var hits atomic.Int32
+			holder := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+			holder.Listener.Close()
+			holder.Listener = ln
+			holder.Start()
+			defer holder.Close()
+			port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+			if tc.redirectHost == "localhost" {
+				// Only ::1 is held: the port is free on 127.0.0.1.
+				l4, err := net.Listen("tcp", "127.0.0.1:"+port)
+				if err != nil {
+					t.Skipf("port %s is taken on 127.0.0.1 too: %v", port, err)
+				}
+				l4.Close()
+			}
+			host := net.JoinHostPort(tc.redirectHost, port)
+			redirect := "http://" + host + "/vendorkit/callback"
+			sb := startSandboxOpts(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirect}}})
+			iv := sb.Vendor("ioffice")
+			user, pass := os.Getenv("VENDORKIT_IOFFICE_USERNAME"), os.Getenv("VENDORKIT_IOFFICE_PASSWORD")
+			t.Setenv("VENDORKIT_IOFFICE_USERNAME", "")
+			t.Setenv("VENDORKIT_IOFFICE_PASSWORD", "")
+
+			// A browser that signs in and follows the redirect, as a
+			// person's would: to whatever listens on the redirect URI.
+			opened := 0
+			browserOpener = func(loginURL string) error {
+				opened++
+				resp, err := http.Get(signIn(t, loginURL, user, pass))
+				if err == nil {
+					resp.Body.Close()
+				}
+				return err
+			}
+			t.Cleanup(func() { browserOpener = openBrowser })
+
+			for _, args := range [][]string{nil, {"--no-browser"}} {
+				r := vk(t, "", append([]string{"login", "--vendor", "ioffice"}, args...)...)
+				want := "the redirect URI's port " + port + " (" + host + ") is held by another process, which would receive the sign-in code; free it or use another redirect URI (VENDORKIT_IOFFICE_REDIRECT_URI)"
+				if r.code != exitUsage || r.stdout != "" || r.stderr != "vendorkit: "+want+"\n" {
+					t.Errorf("login %q: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
+				}
+			}
+			if opened != 0 || hits.Load() != 0 || iv.Stats().TokenRequests["login"] != 0 {
+				t.Errorf("browser opened %d times, the holder got %d requests, %d sign-ins", opened, hits.Load(), iv.Stats().TokenRequests["login"])
+			}
+		})
+	}
+}
+
 func readAll(resp *http.Response) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -266,7 +315,7 @@ func TestLoginPaste(t *testing.T) {
 	login := func(mangle func(string) string, omitState bool, args ...string) result {
 		t.Helper()
 		iv.OmitLoginState(omitState)
-		pr, pw := ioPipe()
+		pr, pw := io.Pipe()
 		b := startRun(t, pr, "/login.html?", append([]string{"login", "--vendor", "ioffice", "--no-browser"}, args...)...)
 		b.waitReady(t)
 		loginURL := strings.TrimSpace(strings.Split(b.out.String(), "\n")[0])
@@ -299,12 +348,10 @@ func TestLoginPaste(t *testing.T) {
 		t.Errorf("no state, allowed: exit %d %s", r.code, r.stderr)
 	}
 	// Bounded: nobody pastes anything.
-	pr, pw := ioPipe()
+	pr, pw := io.Pipe()
 	b := startRun(t, pr, "", "login", "--vendor", "ioffice", "--no-browser", "--timeout", "200ms")
 	if r := b.wait(t); r.code != exitNetwork || !strings.Contains(r.stderr, "timed out after 200ms") {
 		t.Errorf("nobody signs in: exit %d %s", r.code, r.stderr)
 	}
 	pw.Close() // ends the read the login left waiting
 }
-
-func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }

@@ -27,18 +27,15 @@ is kept, so logout can be run again.`,
   vendorkit logout --vendor bss`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tc, err := g.cache()
+			tc, err := g.needCache("logout acts on the token cache")
 			if err != nil {
 				return err
 			}
-			if tc == nil {
-				return usagef("the token cache is off or unusable (--no-cache, %s, or the line above); logout has nothing to act on", envTokenStore)
-			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			id := c.Source().Identity()
 			var msg string
 			err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
@@ -55,14 +52,19 @@ is kept, so logout can be run again.`,
 					return err
 				}
 				if stored == nil {
-					msg = "not logged in: no cached token for this identity"
+					msg = notLoggedIn
 					return nil
 				}
-				if _, ok := c.Source().Flow().(auth.Revoker); ok {
-					if err := c.Source().Revoke(ctx); err != nil {
+				if v.Revokes {
+					what, err := revokeCached(ctx, tc, c)
+					switch {
+					case err != nil:
 						return err
+					case what == "":
+						msg = notLoggedIn // removed meanwhile
+					default:
+						msg = "revoked the cached " + what + " and removed it from the cache"
 					}
-					msg = "revoked the cached " + tokenKinds(stored) + " and removed it from the cache"
 					return nil
 				}
 				if _, err := tc.store.CompareAndSwap(ctx, id, stored, nil); err != nil {
@@ -83,6 +85,8 @@ is kept, so logout can be run again.`,
 	addTimeout(cmd, &timeout, defaultTimeout)
 	return cmd
 }
+
+const notLoggedIn = "not logged in: no cached token for this identity"
 
 // untilExpiry says how long a token that cannot be revoked stays valid.
 func untilExpiry(exp time.Time) string {

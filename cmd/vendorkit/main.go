@@ -1,6 +1,9 @@
-// Command vendorkit is the command line for vendorkit's clients: a demo on the
-// embedded sandbox, and token, do, revoke, sandbox and contract commands that
-// a Go engineer reaches for like curl or oauth2l.
+// Command vendorkit is the command line for vendorkit's clients: a demo on
+// the embedded sandbox; token, do and revoke, which a Go engineer reaches
+// for like curl or oauth2l; login, logout and status over the token cache
+// that runs share; sandbox (and sandbox ctl to drive it) for fake vendors
+// on loopback; and contract, which checks a deployment against the docs
+// and the spec.
 //
 // Exit codes: see exitCodes (exit.go), printed by `vendorkit --help`.
 package main

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,8 +87,14 @@ func privateCache(t *testing.T) string {
 // variables for the test, with a private token cache.
 func startSandbox(t *testing.T) *sandbox.Sandbox {
 	t.Helper()
+	return startSandboxOpts(t, sandbox.Options{})
+}
+
+// startSandboxOpts is startSandbox with options.
+func startSandboxOpts(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
+	t.Helper()
 	privateCache(t)
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
+	sb, err := sandbox.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +175,7 @@ func TestTokenPrintsOnlyTheToken(t *testing.T) {
 			if tok == "" || strings.ContainsAny(tok, " \n\t") {
 				t.Fatalf("stdout %q is not a single token line", r.stdout)
 			}
-			if !contains(v.Secrets(), tok) {
+			if !slices.Contains(v.Secrets(), tok) {
 				t.Errorf("printed token is not one the sandbox issued")
 			}
 		})
@@ -364,13 +371,4 @@ func (n *notifyWriter) String() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.w.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

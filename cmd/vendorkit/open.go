@@ -20,27 +20,29 @@ import (
 
 // openVendor builds the named vendor's client from the environment, with
 // --base-url standing in for VENDORKIT_<VENDOR>_BASE_URL, its tokens kept
-// in the token cache unless that is off. Close it with closeClient.
-func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient, lookupFunc, error) {
+// in the token cache unless that is off or unusable (said on stderr).
+// Close it with closeClient.
+func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient, error) {
 	v, err := findVendor(name)
 	if err != nil {
-		return v, nil, nil, err
+		return v, nil, err
 	}
-	lookup := envWithBaseURL(v.Name, baseURL)
 	opts := g.clientOptions()
 	tc, err := g.cache()
 	if err != nil {
-		return v, nil, nil, err
+		return v, nil, err
 	}
 	if tc != nil {
 		opts = append(opts, client.WithTokenStore(tc.store))
+	} else if g.cacheUnusable != "" {
+		g.warnf("%s; not using the token cache for this run", g.cacheUnusable)
 	}
-	c, err := v.Open(lookup, opts...)
+	c, err := v.Open(envWithBaseURL(v.Name, baseURL), opts...)
 	if err != nil {
 		// Missing variables and invalid configuration are the caller's to fix.
-		return v, nil, nil, usageError{err}
+		return v, nil, usageError{err}
 	}
-	return v, c, lookup, nil
+	return v, c, nil
 }
 
 // settleTimeout bounds how long closeClient lets a background refresh
@@ -51,7 +53,7 @@ const settleTimeout = 10 * time.Second
 // (bounded, and not after Ctrl-C: ctx is the run's), then closes c.
 // Closing cancels it, and a refresh the server already answered would be
 // lost: with a rotating refresh token the cache would keep the spent one.
-func (g *globals) closeClient(ctx context.Context, c vendorClient) {
+func closeClient(ctx context.Context, c vendorClient) {
 	if c.Source().Stats().BackgroundRefreshes > 0 {
 		ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 		_ = c.Source().WaitIdle(ctx)
@@ -93,9 +95,8 @@ func (g *globals) closeIdle() {
 // credential parameters redacted, status, timing. Header values, bodies and
 // tokens are never printed.
 type verboseTransport struct {
-	g     *globals
-	base  http.RoundTripper
-	count int
+	g    *globals
+	base http.RoundTripper
 }
 
 func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -112,11 +113,8 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // logger is for the verbose events of the token source and the retry
 // layer (fetches, re-auth, each retry wait and why): one "* " line each,
-// like the exchanges.
+// like the exchanges. Only -v runs use it.
 func (g *globals) logger() *slog.Logger {
-	if !g.verbose {
-		return slog.New(slog.DiscardHandler)
-	}
 	return slog.New(&lineHandler{w: g.stderr, mu: new(sync.Mutex)})
 }
 

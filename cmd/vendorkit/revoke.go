@@ -12,18 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vendorkit/vendorkit/auth"
-	"github.com/vendorkit/vendorkit/client/vendors"
+	"github.com/vendorkit/vendorkit/client"
 )
 
 // revokers names the vendors whose flow can revoke tokens.
 func revokers() []string {
-	var out []string
-	for _, v := range vendors.All() {
-		if v.Revokes {
-			out = append(out, v.Name)
-		}
-	}
-	return out
+	return namesWhere(func(v client.Vendor) bool { return v.Revokes })
 }
 
 func newRevokeCommand(g *globals) *cobra.Command {
@@ -45,8 +39,10 @@ command line, where shell history and ps would keep it.
 
 With the cache off (--no-cache, VENDORKIT_TOKEN_STORE=off) revoke logs in
 and revokes the token it got, for scripts that must not leave tokens
-behind. Vendors without a revoke endpoint are a usage error; 'vendorkit
-logout' removes their cached token.`,
+behind. A cache that is unusable (others can read or write it) is an
+error: the token it holds stays valid until that is fixed. Vendors
+without a revoke endpoint are a usage error; 'vendorkit logout' removes
+their cached token.`,
 		Example: `  vendorkit revoke --vendor ioffice
   vendorkit token --vendor ioffice > tok; vendorkit revoke --vendor ioffice --token - < tok`,
 		Args: noArgs,
@@ -54,17 +50,34 @@ logout' removes their cached token.`,
 			if token != "" && token != "-" {
 				return usagef("--token takes only -, to read the token from stdin (a token on the command line ends up in shell history and ps)")
 			}
-			v, c, _, err := g.openVendor(vendor, baseURL)
+			// Before openVendor: the vendor's variables do not matter
+			// when it has nothing to revoke with.
+			v, err := findVendor(vendor)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
-			r, ok := c.Source().Flow().(auth.Revoker)
-			if !ok {
+			if !v.Revokes {
 				return usagef("%s documents no revoke endpoint (revoke works with: %s); 'vendorkit logout --vendor %s' removes its cached token",
 					v.Name, strings.Join(revokers(), ", "), v.Name)
 			}
+			var tc *tokenCache
+			if token == "" {
+				// Before openVendor, which would go on without an
+				// unusable cache: the token to revoke is in there.
+				if tc, err = g.usableCache("revoke revokes the token in the token cache"); err != nil {
+					return err
+				}
+			}
+			_, c, err := g.openVendor(v.Name, baseURL)
+			if err != nil {
+				return err
+			}
+			defer closeClient(cmd.Context(), c)
 			if token == "-" {
+				r, ok := c.Source().Flow().(auth.Revoker)
+				if !ok {
+					return fmt.Errorf("%s: the vendor's descriptor says it revokes, its flow cannot", v.Name)
+				}
 				tok, err := readToken(g.stdin)
 				if err != nil {
 					return err
@@ -82,10 +95,6 @@ logout' removes their cached token.`,
 				fmt.Fprintf(g.stdout, "%s: revoked the token read from stdin\n", v.Name)
 				return nil
 			}
-			tc, err := g.cache()
-			if err != nil {
-				return err
-			}
 			if tc == nil {
 				err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
 					if _, err := c.Token(ctx); err != nil {
@@ -100,13 +109,9 @@ logout' removes their cached token.`,
 				return nil
 			}
 			var what string
-			err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
-				stored, err := cachedToken(ctx, tc, c)
-				if err != nil || stored == nil {
-					return err
-				}
-				what = tokenKinds(stored)
-				return c.Source().Revoke(ctx)
+			err = bounded(cmd.Context(), timeout, func(ctx context.Context) (err error) {
+				what, err = revokeCached(ctx, tc, c)
+				return err
 			})
 			if err != nil {
 				return err
@@ -158,6 +163,21 @@ func cachedToken(ctx context.Context, tc *tokenCache, c vendorClient) (*auth.Tok
 		return nil, nil
 	}
 	return t, err
+}
+
+// revokeCached revokes the token the cache holds for c's identity (the
+// access and the refresh token) and removes the entry, and says what it
+// revoked: "" when the cache holds nothing usable. On error the entry is
+// kept.
+func revokeCached(ctx context.Context, tc *tokenCache, c vendorClient) (string, error) {
+	stored, err := cachedToken(ctx, tc, c)
+	if err != nil || stored == nil {
+		return "", err
+	}
+	if err := c.Source().Revoke(ctx); err != nil {
+		return "", err
+	}
+	return tokenKinds(stored), nil
 }
 
 // forgetCached removes the cache entry of c's identity if it holds tok,

@@ -25,20 +25,20 @@ type globals struct {
 	stderr     io.Writer
 	transports []*http.Transport // made for this run; run closes their idle connections
 
-	noCache   bool // --no-cache
-	cacheDone bool // cache() ran: tc and cacheErr hold its result
-	tc        *tokenCache
-	cacheErr  error
+	noCache       bool // --no-cache
+	cacheDone     bool // cache() ran: tc, cacheUnusable and cacheErr hold its result
+	tc            *tokenCache
+	cacheUnusable string // why the cache is not used when it is not off (tc is nil)
+	cacheErr      error
 }
 
 func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, *globals) {
 	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "vendorkit",
-		Short: "Typed, token-handling clients for BSS, Blueprint CPQ, Decisiv and iOFFICE",
+		Short: "Typed, token-handling clients for " + vendorNames(),
 		Long: `vendorkit calls vendor APIs whose OAuth2 is each its own dialect without
-making you think about tokens: interworks.cloud BSS (and white-label BSS),
-Blueprint CPQ, Decisiv and iOFFICE.
+making you think about tokens.
 
 Vendors are named ` + vendorNames() + `. Credentials and base
 URLs come from VENDORKIT_<VENDOR>_* variables (` + "`vendorkit sandbox`" + ` prints a
@@ -64,7 +64,7 @@ requests are bounded by --timeout (60s by default; 0 for none).
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "print each HTTP exchange (method, URL, status, timing, token requests), each retry wait and why, to stderr, secrets redacted")
-	root.PersistentFlags().BoolVar(&g.insecure, "insecure-http", false, "allow credentials over plain http:// to non-loopback hosts (Decisiv's docs use http)")
+	root.PersistentFlags().BoolVar(&g.insecure, "insecure-http", false, "allow credentials over plain http:// to non-loopback hosts (Decisiv's docs use http), and tokens over plain redis:// ("+envTokenStore+")")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newDemoCommand(g),
@@ -184,7 +184,8 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// defaultTimeout bounds token, do and revoke; contract gets more.
+// defaultTimeout is --timeout's default; login and contract, which wait
+// for a person or run many checks, get more.
 const defaultTimeout = 60 * time.Second
 
 // addTimeout registers --timeout on cmd.

@@ -39,13 +39,14 @@ func newSandboxCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run the fake vendor servers on loopback until interrupted",
-		Long: `sandbox serves local fake BSS, Blueprint, Decisiv and iOFFICE servers that
-behave as the vendors' docs say, each on its own port, and prints each base
-URL with ready-to-paste VENDORKIT_* exports. It runs until interrupted.
+		Long: `sandbox serves, on loopback, a fake server for each vendor
+(` + vendorNames() + `) that behaves as its docs say, each on its
+own port, and prints each base URL with ready-to-paste VENDORKIT_* exports.
+It runs until interrupted.
 
---port N puts the vendors on N, N+1, ... (` + vendorNames() + `) and
-the admin endpoint on the port after them, so the URLs stay
-the same across runs; without it every port is a free one.
+--port N puts the vendors on N, N+1, ... (` + vendorNames() + `)
+and the admin endpoint on the port after them, so the URLs stay the same
+across runs; without it every port is a free one.
 
 The admin endpoint (127.0.0.1 only) is what 'vendorkit sandbox ctl' talks
 to: counters, revoke-all, lifetime and latency at run time. It needs the

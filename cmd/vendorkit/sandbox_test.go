@@ -23,6 +23,7 @@ import (
 
 	"github.com/vendorkit/vendorkit/specs"
 
+	"github.com/vendorkit/vendorkit/internal/testservice"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
@@ -119,37 +120,6 @@ func parseExports(t *testing.T, out string) map[string]string {
 	return env
 }
 
-// freePorts finds n consecutive free loopback ports; another process may
-// take one before the test binds it, so callers retry on "in use".
-func freePorts(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := ln.Addr().(*net.TCPAddr).Port
-		lns := []net.Listener{ln}
-		ok := base+n-1 <= 65535
-		for p := base + 1; ok && p < base+n; p++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				ok = false
-				break
-			}
-			lns = append(lns, l)
-		}
-		for _, l := range lns {
-			l.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatalf("no %d consecutive free ports", n)
-	return 0
-}
-
 // secretsOf lists what no output other than the sandbox's own exports may
 // show: every vendor secret and the admin token.
 func (c *cliSandbox) secrets() []string {
@@ -174,37 +144,19 @@ func assertNoSecret(t *testing.T, secrets []string, outputs ...string) {
 	}
 }
 
-// iofficeLogin submits the sandbox's login form as a browser would (the
-// fields the page would send) and returns the 303's Location.
+// iofficeLogin signs in on the sandbox's login form as a browser would
+// (signIn), for a login URL made of env and state, and returns the 303's
+// Location.
 func iofficeLogin(t *testing.T, env map[string]string, state string) string {
 	t.Helper()
-	form := url.Values{
+	q := url.Values{
 		"response_type": {"code"},
 		"client_id":     {env["VENDORKIT_IOFFICE_CLIENT_ID"]},
 		"redirect_uri":  {env["VENDORKIT_IOFFICE_REDIRECT_URI"]},
 		"scope":         {env["VENDORKIT_IOFFICE_SCOPE"]},
 		"state":         {state},
 	}
-	page, err := http.Get(env["VENDORKIT_IOFFICE_BASE_URL"] + "/login.html?" + form.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	page.Body.Close()
-	if page.StatusCode != 200 {
-		t.Fatalf("login page: %d", page.StatusCode)
-	}
-	form.Set("username", env["VENDORKIT_IOFFICE_USERNAME"])
-	form.Set("password", env["VENDORKIT_IOFFICE_PASSWORD"])
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.PostForm(env["VENDORKIT_IOFFICE_BASE_URL"]+"/login.html", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login form: %d", resp.StatusCode)
-	}
-	return resp.Header.Get("Location")
+	return signIn(t, env["VENDORKIT_IOFFICE_BASE_URL"]+"/login.html?"+q.Encode(), env["VENDORKIT_IOFFICE_USERNAME"], env["VENDORKIT_IOFFICE_PASSWORD"])
 }
 
 func ctlStatus(t *testing.T, args ...string) sandbox.AdminStatus {
@@ -225,7 +177,7 @@ func TestSandboxPortAndFlags(t *testing.T) {
 	var port int
 	redirect := "http://127.0.0.1:9/callback"
 	for range 10 {
-		port = freePorts(t, len(specs.Vendors())+1)
+		port = testservice.FreePorts(t, len(specs.Vendors())+1)
 		c = runSandbox(t, "sandbox", "--port", strconv.Itoa(port),
 			"--token-lifetime", "90s", "--token-lifetime", "Decisiv=5m", "--token-latency", "ioffice=1ms",
 			"--omit-login-state", "--ioffice-redirect-uri", redirect)
@@ -297,7 +249,7 @@ func TestSandboxPortInUse(t *testing.T) {
 		{"the admin port", len(specs.Vendors()), "puts the admin endpoint on"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePorts(t, len(specs.Vendors())+1)
+			port := testservice.FreePorts(t, len(specs.Vendors())+1)
 			busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+tc.taken))
 			if err != nil {
 				t.Skipf("port taken meanwhile: %v", err)
@@ -561,7 +513,7 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 		env    map[string]string
 	)
 	for range 10 {
-		port := freePorts(t, len(specs.Vendors())+1)
+		port := testservice.FreePorts(t, len(specs.Vendors())+1)
 		sb = exec.Command(bin, "sandbox", "--port", strconv.Itoa(port), "--exports-only")
 		sb.Stderr = &errb
 		var err error

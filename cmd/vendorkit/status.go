@@ -45,7 +45,17 @@ URL.`,
 				return err
 			}
 			if tc == nil {
-				fmt.Fprintln(g.stdout, "token cache: off")
+				state := "off"
+				if g.cacheUnusable != "" {
+					state = "unusable"
+				}
+				if asJSON {
+					return printStatusJSON(g, state, g.cacheUnusable, nil)
+				}
+				if g.cacheUnusable != "" {
+					state += ": " + termSafe(g.cacheUnusable)
+				}
+				fmt.Fprintln(g.stdout, "token cache:", state)
 				return nil
 			}
 			lister, ok := tc.store.(auth.Lister)
@@ -69,7 +79,7 @@ URL.`,
 					cmp.Compare(a.Key, b.Key))
 			})
 			if asJSON {
-				return printStatusJSON(g, tc, entries)
+				return printStatusJSON(g, tc.where, "", entries)
 			}
 			fmt.Fprintf(g.stdout, "token cache: %s (%s)\n", termSafe(tc.where), plural(len(entries), "entry", "entries"))
 			if len(entries) == 0 {
@@ -106,7 +116,9 @@ URL.`,
 	return cmd
 }
 
-func printStatusJSON(g *globals, tc *tokenCache, entries []auth.StoredEntry) error {
+// printStatusJSON prints the cache (where it is, or off or unusable),
+// why it is unusable, and its entries.
+func printStatusJSON(g *globals, cache, unusable string, entries []auth.StoredEntry) error {
 	type jsonEntry struct {
 		Vendor     string     `json:"vendor"`
 		User       string     `json:"user"`
@@ -118,9 +130,10 @@ func printStatusJSON(g *globals, tc *tokenCache, entries []auth.StoredEntry) err
 		Error      string     `json:"error,omitempty"`
 	}
 	out := struct {
-		Cache   string      `json:"cache"`
-		Entries []jsonEntry `json:"entries"`
-	}{Cache: tc.where, Entries: []jsonEntry{}}
+		Cache    string      `json:"cache"`
+		Unusable string      `json:"unusable,omitempty"`
+		Entries  []jsonEntry `json:"entries"`
+	}{Cache: cache, Unusable: unusable, Entries: []jsonEntry{}}
 	for _, e := range entries {
 		je := jsonEntry{Vendor: e.Identity.Vendor, User: e.Identity.User, BaseURL: e.Identity.BaseURL,
 			HasRefresh: e.HasRefresh, Encrypted: e.Encrypted}

@@ -30,11 +30,11 @@ is printed only with --show-refresh.`,
   vendorkit token --vendor decisiv --base-url https://api.staging.decisiv.net`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, c, _, err := g.openVendor(vendor, baseURL)
+			_, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
 			}
-			defer g.closeClient(cmd.Context(), c)
+			defer closeClient(cmd.Context(), c)
 			var tok *auth.Token
 			err = bounded(cmd.Context(), timeout, func(ctx context.Context) (err error) {
 				tok, err = c.Token(ctx)

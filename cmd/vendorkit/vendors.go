@@ -18,6 +18,17 @@ type lookupFunc = func(string) (string, bool)
 // vendorNames lists the vendors for help text and errors.
 func vendorNames() string { return strings.Join(vendors.Names(), ", ") }
 
+// namesWhere lists the vendors whose descriptor says has.
+func namesWhere(has func(client.Vendor) bool) []string {
+	var out []string
+	for _, v := range vendors.All() {
+		if has(v) {
+			out = append(out, v.Name)
+		}
+	}
+	return out
+}
+
 // findVendor returns the named vendor's descriptor; the name matches in
 // any case.
 func findVendor(name string) (client.Vendor, error) {

@@ -37,12 +37,8 @@ func StartRedis(t testing.TB) *Redis {
 	r := &Redis{bin: bin, dir: t.TempDir()}
 	var lastErr error
 	for range 5 { // a free port can be taken between probe and bind
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.port = port
-		r.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		r.port = FreePorts(t, 1)
+		r.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port))
 		if lastErr = r.start(); lastErr == nil {
 			t.Cleanup(r.Kill)
 			return r
@@ -121,13 +117,4 @@ func ping(addr string) error {
 		return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

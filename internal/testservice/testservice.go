@@ -1,7 +1,8 @@
 // Package testservice starts the real components vendorkit's tests use
 // (redis-server, chromium) as throwaway instances on free loopback ports,
-// and stops them when the test ends. scripts/test-deps.sh, run by
-// `make test`, installs them.
+// and stops them when the test ends; FreePorts finds such ports for the
+// tests' own servers. scripts/test-deps.sh, run by `make test`, installs
+// the components.
 //
 // A test that needs a missing component fails under CI=true and skips,
 // with one line saying what to install, elsewhere: CI never skips silently.

@@ -28,7 +28,8 @@ func newDoCommand(g *globals) *cobra.Command {
 		Use:   "do --vendor VENDOR METHOD PATH",
 		Short: "Send an authenticated request through the full client stack",
 		Long: `do sends METHOD PATH through the vendor's full client stack: token cache,
-token placement, static headers (BSS: Accept, X-Api-Version), one re-auth
+token placement, static headers (BSS: Accept, X-Api-Version; Blueprint:
+X-Requested-With), one re-auth
 on 401, and safe retries. PATH is relative to the base URL (BSS: after
 /bsssmapi). The response body goes to stdout (terminal escape sequences
 removed when stdout is a terminal; exact bytes when it is a file or a
@@ -36,7 +37,7 @@ pipe). A status >= 400 exits 1 with the status and the body, secrets
 scrubbed, on stderr. --timeout bounds the whole command.`,
 		Example: `  vendorkit do --vendor bss GET /api/accounts/1
   vendorkit do --vendor ioffice GET /external/api/rest/v2/users/me
-  vendorkit do --vendor blueprint GET /pages -H 'X-Requested-With: XMLHttpRequest'
+  vendorkit do --vendor blueprint GET /pages
   vendorkit do --vendor bss POST /api/accounts --data @account.json -H 'Content-Type: application/json'
   echo '{}' | vendorkit do --vendor bss PUT /api/accounts/1 --data -`,
 		Args: func(cmd *cobra.Command, args []string) error {

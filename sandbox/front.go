@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -28,8 +29,16 @@ type LogEntry struct {
 type route struct{ method, path string }
 
 // front is what a vendor's http.Server serves: the vendor (ServeHTTP) with
-// the access log around it.
-func (v *Vendor) front(log func(LogEntry)) http.Handler { return logged(v.Name, log, v) }
+// the access log around it, counted in running so that Close can wait for
+// handlers http.Server.Shutdown no longer tracks.
+func (v *Vendor) front(log func(LogEntry), running *sync.WaitGroup) http.Handler {
+	h := logged(v.Name, log, v)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		running.Add(1)
+		defer running.Done()
+		h.ServeHTTP(w, r)
+	})
+}
 
 // logged calls log after each request h serves; nil log returns h.
 func logged(name string, log func(LogEntry), h http.Handler) http.Handler {

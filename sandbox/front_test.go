@@ -152,6 +152,15 @@ func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
 	admin.Close()
 	e.s.Close()
 	got := sink.lines()
+	// The dropped request's handler logs after the client has seen the
+	// connection close, so its entry may come later: check it is there
+	// once, then the order of the others.
+	const dropped = "bss GET /bsssmapi/api/accounts/1 0"
+	if i := slices.Index(got, dropped); i < 0 || slices.Index(got[i+1:], dropped) >= 0 {
+		t.Errorf("want exactly one %q in the log:\n%s", dropped, strings.Join(got, "\n"))
+	} else {
+		got = slices.Delete(got, i, i+1)
+	}
 	want := []string{
 		"ioffice POST /external/api/oauth2/auth 200",
 		"ioffice POST /external/api/oauth2/token 200",
@@ -162,15 +171,14 @@ func TestLogHasEveryRequestAndNoCredential(t *testing.T) {
 		"ioffice POST /login.html 200",
 		"bss POST /bsssmapi/oauth/token 200",
 		"bss GET /bsssmapi/api/accounts/1 200",
-		"bss GET /bsssmapi/api/accounts/1 0",
 		"bss GET /bsssmapi/api/accounts/1/%0Aforged-line 404",
 		"admin GET /stats 200",
 		"admin POST /revoke-all 401",
 	}
 	// A dropped keep-alive connection may be retried by the transport
 	// (see Fault.Drop): the retry is a request of its own.
-	if len(got) == len(want)+1 && got[10] == "bss GET /bsssmapi/api/accounts/1 200" {
-		got = append(got[:10], got[11:]...)
+	if len(got) == len(want)+1 && got[9] == "bss GET /bsssmapi/api/accounts/1 200" {
+		got = slices.Delete(got, 9, 10)
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -148,10 +148,13 @@ type Sandbox struct {
 	stop    chan struct{}      // tells the ctx watcher to exit
 	watcher chan struct{}      // closed when the ctx watcher has exited
 	serving sync.WaitGroup     // one per http.Server.Serve
-	once    sync.Once
-	stopped sync.Once
-	err     error
-	log     func(LogEntry) // Options.Log, for the admin endpoint too
+	// handlers counts running handlers: Shutdown does not wait for those
+	// whose connection was hijacked (Fault.Drop).
+	handlers sync.WaitGroup
+	once     sync.Once
+	stopped  sync.Once
+	err      error
+	log      func(LogEntry) // Options.Log, for the admin endpoint too
 }
 
 // Vendor is one fake vendor server.
@@ -282,7 +285,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 		v.lifetime.Store(int64(v.parts.lifetime))
 		v.srv = &http.Server{
-			Handler:           v.front(opts.Log),
+			Handler:           v.front(opts.Log, &s.handlers),
 			ReadHeaderTimeout: 10 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		}
@@ -327,6 +330,7 @@ func (s *Sandbox) shutdown() {
 			}
 		}
 		s.serving.Wait()
+		s.handlers.Wait() // bounded: s.cancel ended every latency sleep
 		s.err = errors.Join(errs...)
 	})
 }

@@ -68,7 +68,11 @@ type ioffice struct {
 }
 
 func newIOffice(v *Vendor, opts *Options) vendorParts {
-	h := &ioffice{v: v, o: optionsOf[IOfficeOptions](opts).withDefaults()}
+	o := optionsOf[IOfficeOptions](opts)
+	if o.RedirectURI == "" {
+		o.RedirectURI = opts.LoginRedirectURI
+	}
+	h := &ioffice{v: v, o: o.withDefaults()}
 	h.user = jsonReply(200, map[string]any{"id": 1, "name": "API User", "email": "apiuser@example.com"}).body
 	si := iofficefull.NewStrictHandlerWithOptions(h,
 		[]iofficefull.StrictMiddlewareFunc{withRequest[iofficefull.StrictHandlerFunc]},

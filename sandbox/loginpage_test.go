@@ -338,3 +338,31 @@ func TestOmitLoginState(t *testing.T) {
 	// Vendors without a browser login ignore it.
 	e.v("bss").OmitLoginState(true)
 }
+
+// Options.LoginRedirectURI registers the redirect URI of every browser
+// login; a vendor's own options win over it.
+func TestLoginRedirectURIOption(t *testing.T) {
+	t.Parallel()
+	const shared, own = "http://127.0.0.1:8765/cb", "https://own.example/cb"
+	for _, tc := range []struct {
+		name string
+		opts sandbox.Options
+		want string
+	}{
+		{"shared", sandbox.Options{LoginRedirectURI: shared}, shared},
+		{"own wins", sandbox.Options{LoginRedirectURI: shared, Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: own}}}, own},
+	} {
+		e := start(t, tc.opts)
+		if got := e.v("ioffice").Env()["VENDORKIT_IOFFICE_REDIRECT_URI"]; got != tc.want {
+			t.Errorf("%s: registered %q, want %q", tc.name, got, tc.want)
+		}
+		q := e.iofficeLoginParams()
+		if r := e.do("GET", e.iofficeLoginURL(q), ""); r.status != 200 {
+			t.Errorf("%s: login page with the registered URI: %d", tc.name, r.status)
+		}
+		q.Set("redirect_uri", "https://app.example.com/oauth/callback")
+		if r := e.do("GET", e.iofficeLoginURL(q), ""); r.status != 400 {
+			t.Errorf("%s: login page with the default URI: %d, want 400", tc.name, r.status)
+		}
+	}
+}

@@ -39,8 +39,12 @@ type Options struct {
 	// without any serves the docs' example credentials and lifetimes.
 	// Start fails on settings it cannot apply: for a vendor it does not
 	// serve, of another type (a pointer too), or a vendor's given twice.
-	Vendors   []VendorOptions
-	Misbehave Misbehaviour
+	Vendors []VendorOptions
+	// LoginRedirectURI, if set, is the redirect URI registered for every
+	// vendor with a browser login (iOFFICE), unless its own options set
+	// one.
+	LoginRedirectURI string
+	Misbehave        Misbehaviour
 }
 
 // VendorOptions is a vendor's own settings type (declared in its file).

@@ -27,7 +27,7 @@ func TestBrowserLoginInChromium(t *testing.T) {
 	chromium := testservice.Chromium(t)
 	bin := builtBinary(t)
 	redirect := loopbackRedirectURI(t)
-	sb := startSandboxOpts(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirect}}})
+	sb := startSandboxOpts(t, sandbox.Options{LoginRedirectURI: redirect})
 	user, pass := os.Getenv("VENDORKIT_IOFFICE_USERNAME"), os.Getenv("VENDORKIT_IOFFICE_PASSWORD")
 	t.Setenv("VENDORKIT_IOFFICE_USERNAME", "") // browser only: no password from here on
 	t.Setenv("VENDORKIT_IOFFICE_PASSWORD", "")

@@ -132,7 +132,7 @@ func postCatch(t *testing.T, redirect, origin string, fields url.Values) (int, s
 // (rotating the refresh token) persist across runs.
 func TestLoginLoopback(t *testing.T) {
 	redirect := loopbackRedirectURI(t)
-	sb := startSandboxOpts(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirect}}})
+	sb := startSandboxOpts(t, sandbox.Options{LoginRedirectURI: redirect})
 	iv := sb.Vendor("ioffice")
 	user, pass := os.Getenv("VENDORKIT_IOFFICE_USERNAME"), os.Getenv("VENDORKIT_IOFFICE_PASSWORD")
 	t.Setenv("VENDORKIT_IOFFICE_USERNAME", "")
@@ -263,7 +263,7 @@ func TestLoginRedirectPortHeld(t *testing.T) {
 			}
 			host := net.JoinHostPort(tc.redirectHost, port)
 			redirect := "http://" + host + "/vendorkit/callback"
-			sb := startSandboxOpts(t, sandbox.Options{Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirect}}})
+			sb := startSandboxOpts(t, sandbox.Options{LoginRedirectURI: redirect})
 			iv := sb.Vendor("ioffice")
 			user, pass := os.Getenv("VENDORKIT_IOFFICE_USERNAME"), os.Getenv("VENDORKIT_IOFFICE_PASSWORD")
 			t.Setenv("VENDORKIT_IOFFICE_USERNAME", "")

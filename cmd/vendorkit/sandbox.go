@@ -90,7 +90,7 @@ are not secrets anywhere else, and the admin token, which is yours alone.`,
 			if port < 0 || port > 65535 {
 				return usagef("--port %d: want 1-65535, or 0 for free ports", port)
 			}
-			opts := sandbox.Options{Addr: host, Port: port, Vendors: []sandbox.VendorOptions{sandbox.IOfficeOptions{RedirectURI: redirectURI}}, Misbehave: misbehave}
+			opts := sandbox.Options{Addr: host, Port: port, LoginRedirectURI: redirectURI, Misbehave: misbehave}
 			if g.verbose {
 				opts.Log = requestLogger(g.stderr)
 			}
@@ -138,7 +138,7 @@ are not secrets anywhere else, and the admin token, which is yours alone.`,
 	cmd.Flags().StringArrayVar(&lifetimes, "token-lifetime", nil, "tokens issued live `[VENDOR=]DURATION` (0: the vendor's default); repeatable")
 	cmd.Flags().StringArrayVar(&latencies, "token-latency", nil, "token-endpoint requests wait `[VENDOR=]DURATION` before they are served; repeatable")
 	cmd.Flags().BoolVar(&omitState, "omit-login-state", false, "iOFFICE's login page redirects without state, as the docs' example shows")
-	cmd.Flags().StringVar(&redirectURI, "ioffice-redirect-uri", "", "the redirect URI registered for the iOFFICE client (default https://app.example.com/oauth/callback)")
+	cmd.Flags().StringVar(&redirectURI, "redirect-uri", "", "the redirect URI registered for the browser login (iOFFICE; default https://app.example.com/oauth/callback)")
 	cmd.Flags().BoolVar(&exportsOnly, "exports-only", false, "print only the export lines")
 	undoc.register(cmd)
 	cmd.AddCommand(newSandboxCtlCommand(g))

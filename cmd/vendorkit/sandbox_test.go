@@ -180,7 +180,7 @@ func TestSandboxPortAndFlags(t *testing.T) {
 		port = testservice.FreePorts(t, len(specs.Vendors())+1)
 		c = runSandbox(t, "sandbox", "--port", strconv.Itoa(port),
 			"--token-lifetime", "90s", "--token-lifetime", "Decisiv=5m", "--token-latency", "ioffice=1ms",
-			"--omit-login-state", "--ioffice-redirect-uri", redirect)
+			"--omit-login-state", "--redirect-uri", redirect)
 		if c.env != nil {
 			break
 		}

@@ -299,7 +299,7 @@ func printStatus(w io.Writer, st sandbox.AdminStatus, asJSON bool) error {
 		return enc.Encode(st)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VENDOR\tTOKEN REQUESTS\tRESOURCE REQUESTS\tREJECTED\tTOKEN LIFETIME\tTOKEN LATENCY\tLOGIN STATE\tQUEUED FAULTS")
+	fmt.Fprintln(tw, "VENDOR\tTOKEN REQUESTS\tINVALID GRANTS\tRESOURCE REQUESTS\tREJECTED\tTOKEN LIFETIME\tTOKEN LATENCY\tLOGIN STATE\tQUEUED FAULTS")
 	for _, v := range st.Vendors {
 		grants := "-"
 		if len(v.TokenRequests) > 0 {
@@ -317,7 +317,7 @@ func printStatus(w io.Writer, st sandbox.AdminStatus, asJSON bool) error {
 		if v.LoginState != nil {
 			state = map[bool]string{true: "echoed", false: "omitted"}[*v.LoginState]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%d\n", v.Vendor, grants, v.ResourceRequests, v.Rejected, lifetime, v.TokenLatency, state, v.PendingFaults)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%d\n", v.Vendor, grants, v.InvalidGrants, v.ResourceRequests, v.Rejected, lifetime, v.TokenLatency, state, v.PendingFaults)
 	}
 	return tw.Flush()
 }

@@ -289,6 +289,11 @@ func TestSandboxCtl(t *testing.T) {
 	r := vk(t, "", "token", "--vendor", "decisiv")
 	tok := strings.TrimSpace(r.stdout)
 	vk(t, "", "do", "--vendor", "bss", "GET", "/api/accounts/1")
+	t.Setenv("VENDORKIT_BSS_PASSWORD", "not-the-password")
+	if r := vk(t, "", "token", "--vendor", "bss", "--no-cache"); r.code != exitAuth {
+		t.Errorf("wrong password: exit %d %s", r.code, r.stderr)
+	}
+	t.Setenv("VENDORKIT_BSS_PASSWORD", c.env["VENDORKIT_BSS_PASSWORD"])
 
 	r = vk(t, "", "sandbox", "ctl", "stats")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
@@ -296,10 +301,10 @@ func TestSandboxCtl(t *testing.T) {
 		t.Fatalf("stats: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	wantLine := map[string]string{
-		"bss":       `^bss +password=1 +1 +0 +29m59s +0s +- +0$`,
-		"blueprint": `^blueprint +- +0 +0 +`,
-		"decisiv":   `^decisiv +client_credentials=1 +0 +0 +never expires +0s +- +0$`,
-		"ioffice":   `^ioffice +- +0 +0 +1h0m0s +0s +echoed +0$`,
+		"bss":       `^bss +password=2 +1 +1 +1 +29m59s +0s +- +0$`,
+		"blueprint": `^blueprint +- +0 +0 +0 +`,
+		"decisiv":   `^decisiv +client_credentials=1 +0 +0 +0 +never expires +0s +- +0$`,
+		"ioffice":   `^ioffice +- +0 +0 +0 +1h0m0s +0s +echoed +0$`,
 	}
 	for i, v := range specs.Vendors() {
 		if !regexpMatch(wantLine[v], lines[i+1]) {
@@ -320,7 +325,7 @@ func TestSandboxCtl(t *testing.T) {
 	}
 
 	r = vk(t, "", "sandbox", "ctl", "set", "--vendor", "ioffice", "--token-lifetime", "30s", "--token-latency", "5ms", "--login-state=false")
-	if r.code != 0 || !regexpMatch(`(?m)^ioffice +- +0 +0 +30s +5ms +omitted +0$`, r.stdout) {
+	if r.code != 0 || !regexpMatch(`(?m)^ioffice +- +0 +0 +0 +30s +5ms +omitted +0$`, r.stdout) {
 		t.Errorf("set: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if loc := iofficeLogin(t, c.env, "st-2"); strings.Contains(loc, "state=") {
@@ -579,7 +584,7 @@ func TestSandboxAcrossProcesses(t *testing.T) {
 		resp.Body.Close()
 	}
 	out, code := vkProc("sandbox", "ctl", "stats")
-	if code != 0 || !regexpMatch(`(?m)^bss +password=1 +1 +1 +`, out) {
+	if code != 0 || !regexpMatch(`(?m)^bss +password=1 +0 +1 +1 +`, out) {
 		t.Errorf("stats: %d\n%s", code, out)
 	}
 	assertNoSecret(t, []string{env[envAdminToken]}, out)

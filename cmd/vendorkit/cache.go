@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,8 +24,9 @@ import (
 // The token cache that token, do, revoke, login, logout and status share
 // across runs: a file store by default, Redis for a fleet of CI jobs.
 const (
-	envCacheDir   = "VENDORKIT_CACHE_DIR"
-	envTokenStore = "VENDORKIT_TOKEN_STORE"
+	envCacheDir      = "VENDORKIT_CACHE_DIR"
+	envTokenStore    = "VENDORKIT_TOKEN_STORE"
+	envTokenStoreKey = "VENDORKIT_TOKEN_STORE_KEY" // base64 of 32 bytes: seal the tokens with AES-256-GCM
 )
 
 // tokenCache is the store a run uses, and where it is, for messages.
@@ -87,6 +89,13 @@ func (g *globals) openCache() (*tokenCache, error) {
 		return nil, nil
 	}
 	kind := strings.TrimSpace(os.Getenv(envTokenStore))
+	if kind == "off" {
+		return nil, nil
+	}
+	key, err := storeKey()
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case kind == "" || kind == "file":
 		dir, err := cacheDir()
@@ -96,13 +105,11 @@ func (g *globals) openCache() (*tokenCache, error) {
 		if err := checkCacheDir(dir); err != nil {
 			return g.unusable("%v", err)
 		}
-		fs, err := filestore.New(dir, filestore.Options{})
+		fs, err := filestore.New(dir, filestore.Options{Key: key})
 		if err != nil {
 			return g.unusable("token cache %s: %s", dir, auth.SafeErrorString(err))
 		}
 		return &tokenCache{store: fs, where: dir, close: func() {}}, nil
-	case kind == "off":
-		return nil, nil
 	case strings.HasPrefix(kind, "redis://") || strings.HasPrefix(kind, "rediss://"):
 		// ParseURL's errors may quote parts of the URL, which can hold a
 		// password: they are not repeated.
@@ -117,7 +124,7 @@ func (g *globals) openCache() (*tokenCache, error) {
 				envTokenStore, opts.Addr)
 		}
 		rdb := redis.NewClient(opts)
-		rs, err := redisstore.New(rdb, redisstore.Options{})
+		rs, err := redisstore.New(rdb, redisstore.Options{Key: key})
 		if err != nil {
 			rdb.Close()
 			return nil, err
@@ -125,6 +132,21 @@ func (g *globals) openCache() (*tokenCache, error) {
 		return &tokenCache{store: rs, where: redisWhere(opts), close: func() { rdb.Close() }}, nil
 	}
 	return nil, usagef("%s: want file (the default), off, or a redis:// or rediss:// URL", envTokenStore)
+}
+
+// storeKey is the key in VENDORKIT_TOKEN_STORE_KEY, nil when it is unset.
+// The error never quotes the variable: it holds a secret.
+func storeKey() ([]byte, error) {
+	s := strings.TrimSpace(os.Getenv(envTokenStoreKey))
+	if s == "" {
+		return nil, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(s); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	}
+	return nil, usagef("%s: want 32 random bytes in base64, such as the output of: head -c 32 /dev/urandom | base64", envTokenStoreKey)
 }
 
 // redisWhere names a Redis store without its credentials.

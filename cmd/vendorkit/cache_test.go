@@ -618,3 +618,74 @@ func TestLoginWithCredentials(t *testing.T) {
 		}
 	}
 }
+
+// VENDORKIT_TOKEN_STORE_KEY seals the cached tokens, in files and in
+// Redis: the stored bytes hold no token in clear, a run with the key is
+// served from the cache, a run with another key or none counts the entry
+// as empty and replaces it, and a malformed key is a usage error that
+// never repeats it.
+func TestTokenStoreKeySealsTokens(t *testing.T) {
+	sb := startSandbox(t)
+	rd := testservice.StartRedis(t)
+	bss := sb.Vendor("bss")
+	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	other := base64.RawURLEncoding.EncodeToString([]byte("fedcba9876543210fedcba9876543210"))
+	for _, store := range []struct {
+		name   string
+		stored func() string // every stored byte, for the scan
+	}{
+		{"file", func() string {
+			var all strings.Builder
+			des, _ := os.ReadDir(os.Getenv(envCacheDir))
+			for _, de := range des {
+				b, _ := os.ReadFile(filepath.Join(os.Getenv(envCacheDir), de.Name()))
+				all.Write(b)
+			}
+			return all.String()
+		}},
+		{"redis://" + rd.Addr + "/4", func() string {
+			rdb := redis.NewClient(&redis.Options{Addr: rd.Addr, DB: 4})
+			defer rdb.Close()
+			var all strings.Builder
+			keys, _ := rdb.Keys(context.Background(), "*").Result()
+			for _, k := range keys {
+				v, _ := rdb.Get(context.Background(), k).Result()
+				all.WriteString(k + v)
+			}
+			return all.String()
+		}},
+	} {
+		t.Setenv(envTokenStore, store.name)
+		t.Setenv(envTokenStoreKey, key)
+		reqs := tokenReqs(bss)
+		tok := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "bss").stdout)
+		stored := store.stored()
+		if !strings.Contains(stored, `"encrypted":true`) {
+			t.Errorf("%s: no sealed entry stored", store.name)
+		}
+		for _, form := range []string{tok, base64.StdEncoding.EncodeToString([]byte(tok)), key} {
+			if strings.Contains(stored, form) {
+				t.Errorf("%s: the stored bytes hold the token or the key (starts %q)", store.name, form[:3])
+			}
+		}
+		if again := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "bss").stdout); again != tok || tokenReqs(bss) != reqs+1 {
+			t.Errorf("%s: with the key, same token %v and %d token requests, want 1", store.name, again == tok, tokenReqs(bss)-reqs)
+		}
+		if st := mustRun(t, "", "status", "--json").stdout; !strings.Contains(st, `"encrypted": true`) {
+			t.Errorf("%s: status --json:\n%s", store.name, st)
+		}
+		for i, k := range []string{other, ""} {
+			t.Setenv(envTokenStoreKey, k)
+			if next := strings.TrimSpace(mustRun(t, "", "token", "--vendor", "bss").stdout); next == tok || tokenReqs(bss) != reqs+2+i {
+				t.Errorf("%s, key %d: served the sealed token %v, %d token requests", store.name, i, next == tok, tokenReqs(bss)-reqs)
+			}
+		}
+		for _, bad := range []string{"c2hvcnQta2V5", "not base64 at all: s3cr3t-key!", key + "AAAA"} {
+			t.Setenv(envTokenStoreKey, bad)
+			r := vk(t, "", "token", "--vendor", "bss")
+			if r.code != exitUsage || !strings.Contains(r.stderr, envTokenStoreKey) || strings.Contains(r.stderr, bad) || strings.Contains(r.stderr, "s3cr3t") {
+				t.Errorf("%s: key %q: exit %d %q", store.name, bad[:4], r.code, r.stderr)
+			}
+		}
+	}
+}

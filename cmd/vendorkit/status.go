@@ -28,7 +28,9 @@ token. It never prints a token, and it makes no request to a vendor.
 
 The cache is a directory ($` + envCacheDir + `, else the user cache
 directory's vendorkit/), or Redis when ` + envTokenStore + ` is a redis://
-URL.`,
+URL. Tokens are stored in clear unless ` + envTokenStoreKey + ` holds 32
+random bytes in base64 (head -c 32 /dev/urandom | base64): then they are
+sealed with AES-256-GCM.`,
 		Example: `  vendorkit status
   vendorkit status --vendor ioffice --json`,
 		Args: noArgs,

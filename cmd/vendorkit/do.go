@@ -114,7 +114,7 @@ func (g *globals) do(ctx context.Context, c vendorClient, placement auth.Placeme
 	}
 	if resp.StatusCode >= 400 {
 		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(auth.RedactURL(req.URL)), termSafe(resp.Status))
-		if excerpt := g.errorExcerpt(c, resp.Body); excerpt != "" {
+		if excerpt := g.errorExcerpt(c, usersCredentials(req), resp.Body); excerpt != "" {
 			fmt.Fprintln(g.stderr, excerpt)
 		}
 		return httpError{status: resp.StatusCode}
@@ -156,13 +156,31 @@ func ownHeader(name string, p auth.Placement) error {
 	return usagef("-H %s: vendorkit sets the credential itself, from the token it holds for the configured account; choose the account with the VENDORKIT_<VENDOR>_* variables (for a raw request with a token of your own, use curl with $(vendorkit token ...))", name)
 }
 
+// usersCredentials knows what the user put in req that is a credential
+// by its name: values of credential-named query parameters and -H
+// headers (an API key of their own, say). A server may echo them too.
+func usersCredentials(req *http.Request) *auth.Secrets {
+	var values []string
+	for name, vs := range req.URL.Query() {
+		if auth.IsCredentialName(name) {
+			values = append(values, vs...)
+		}
+	}
+	for name, vs := range req.Header {
+		if auth.IsCredentialName(name) {
+			values = append(values, vs...)
+		}
+	}
+	return auth.NewSecrets(values...)
+}
+
 // errorExcerpt reads an error body and returns at most maxErrorBody bytes
-// of it: scrubbed of the client's credentials and tokens first (over a
-// read long enough that no secret straddles the cut), cut after, terminal
-// escapes removed.
-func (g *globals) errorExcerpt(c vendorClient, body io.Reader) string {
+// of it: scrubbed of the client's credentials and tokens and of the
+// user's own (usersCredentials) first, over a read long enough that no
+// secret straddles the cut; cut after, terminal escapes removed.
+func (g *globals) errorExcerpt(c vendorClient, own *auth.Secrets, body io.Reader) string {
 	b, _ := io.ReadAll(io.LimitReader(body, 2*maxErrorBody))
-	s := c.Scrub(string(b))
+	s := own.Scrub(c.Scrub(string(b)))
 	if len(s) > maxErrorBody {
 		cut := maxErrorBody
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

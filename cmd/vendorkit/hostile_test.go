@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,6 +229,31 @@ func TestDoErrorLineRedactsQuery(t *testing.T) {
 			!strings.Contains(r.stderr, "vendorkit: GET /api/no-such-thing?api_key=REDACTED&x=1: HTTP 404 ") {
 			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
 		}
+	}
+}
+
+// Credentials the user put in the request (a credential-named query
+// parameter of PATH, a credential-named -H) are scrubbed from an echoing
+// error body too, in their encodings, not only the client's own.
+func TestDoScrubsTheUsersOwnCredentials(t *testing.T) {
+	const inQuery, inHeader = "my-own-api-key-123", "my/own+session=456"
+	hostileBSS(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"echo":%q,"raw":"%s %s","url":"%s","json":%q}`, r.URL.Query().Get("api_key"),
+			r.URL.RawQuery, r.Header.Get("X-Session-Id"), url.QueryEscape(inHeader), r.Header.Get("X-Session-Id"))
+	})
+	r := vk(t, "", "do", "--vendor", "bss", "GET", "/api/accounts/1?api_key="+inQuery+"&page=2",
+		"-H", "X-Session-Id: "+inHeader, "-H", "X-Trace: visible-trace-789")
+	if r.code != exitHTTP {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, s := range []string{inQuery, inHeader, url.QueryEscape(inHeader), `my\/own`} {
+		if strings.Contains(r.stderr, s) {
+			t.Errorf("stderr holds %q:\n%s", s, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stderr, "page=2") {
+		t.Errorf("scrubbed more than the credentials:\n%s", r.stderr)
 	}
 }
 

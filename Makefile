@@ -62,7 +62,7 @@ test-deps:
 test: check-generated lint check-breaking test-deps
 	$(GO) test -race -count=1 ./...
 	@# Allocation pins (files tagged !race): the race detector drops pooled objects.
-	$(GO) test -count=1 -run Allocs ./auth/
+	$(GO) test -count=1 -run Allocs ./auth/ ./client/internal/kit/
 	cd tools && $(GO) test -race -count=1 ./...
 
 # Benchmarks (bench/; read BENCHMARKS.md). The raw output goes to

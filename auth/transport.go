@@ -33,7 +33,7 @@ type HTTPOptions struct {
 	Source         *Source
 	Origin         string      // the base URL whose origin is authorized
 	Placement      Placement   // where the token goes
-	Headers        http.Header // vendor headers (Accept, X-Api-Version) a request to Origin gets when it lacks them
+	Headers        http.Header // headers (Accept, X-Api-Version) a request to Origin, or any request of a client without a Source, gets when it lacks them
 	ReauthStatuses []int       // default {401}
 	// CheckResponse is a vendor hook for responses from Origin (from any
 	// host when the client authorizes nothing): a non-nil
@@ -190,13 +190,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// when we add to it (RoundTrip must not modify req).
 	r2 := new(http.Request)
 	*r2 = *req
-	if c.ours {
+	if c.ours || (!t.authorize && len(t.opts.Headers) > 0) {
 		r2.Header = cloneHeader(req.Header, len(t.opts.Headers)+1)
 		for name, vs := range t.opts.Headers {
 			if len(r2.Header[name]) == 0 {
 				r2.Header[name] = vs
 			}
 		}
+	}
+	if c.ours {
 		if err := c.sign(r2); err != nil {
 			closeBody(req)
 			return nil, err

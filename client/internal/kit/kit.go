@@ -98,8 +98,17 @@ func New[C any](spec Spec, setup Setup, opts []client.Option,
 		own = cleanhttp.DefaultPooledTransport()
 		rt = own
 	}
+	// The User-Agent rides in the header maps the transport copies anyway;
+	// the wrapper only adds it to requests for other origins.
+	resourceHeaders, tokenHeaders := spec.Headers, http.Header(nil)
 	if o.UserAgent != "" {
 		rt = userAgent{base: rt, ua: o.UserAgent}
+		resourceHeaders = spec.Headers.Clone()
+		if resourceHeaders == nil {
+			resourceHeaders = http.Header{}
+		}
+		resourceHeaders.Set("User-Agent", o.UserAgent)
+		tokenHeaders = http.Header{"User-Agent": {o.UserAgent}}
 	}
 	httpClient := func(ho auth.HTTPOptions) *http.Client {
 		ho.Vendor, ho.Base, ho.Logger, ho.Secrets = spec.Name, rt, log, setup.Secrets
@@ -114,7 +123,7 @@ func New[C any](spec Spec, setup Setup, opts []client.Option,
 		BaseURL: base,
 		// Token, authorization and revoke requests carry credentials in
 		// headers and bodies: they never follow a redirect.
-		HTTP:    httpClient(auth.HTTPOptions{MaxResponseBytes: auth.MaxTokenResponseBytes, RefuseRedirects: true}),
+		HTTP:    httpClient(auth.HTTPOptions{MaxResponseBytes: auth.MaxTokenResponseBytes, RefuseRedirects: true, Headers: tokenHeaders}),
 		Clock:   clock,
 		Log:     log,
 		Secrets: setup.Secrets,
@@ -142,7 +151,7 @@ func New[C any](spec Spec, setup Setup, opts []client.Option,
 		Source:         src,
 		Origin:         base,
 		Placement:      spec.Placement,
-		Headers:        spec.Headers,
+		Headers:        resourceHeaders,
 		ReauthStatuses: reauthStatuses(spec, o.ReauthStatuses, log),
 		CheckResponse:  spec.CheckResponse,
 	})}

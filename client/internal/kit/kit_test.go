@@ -163,7 +163,8 @@ func acme(t *testing.T, base string, spec Spec, opts ...client.Option) (client.S
 }
 
 // WithHTTPClient's transport carries both clients' requests and its
-// timeout is kept; WithUserAgent reaches the wire.
+// timeout is kept; WithUserAgent reaches the wire on token requests,
+// resource requests and requests for other origins.
 func TestWithHTTPClientAndUserAgent(t *testing.T) {
 	var mu sync.Mutex
 	var uas []string
@@ -190,10 +191,22 @@ func TestWithHTTPClientAndUserAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if ct.n.Load() != 2 {
-		t.Errorf("custom transport saw %d requests, want 2", ct.n.Load())
+	// A request for another origin: the User-Agent, no credential.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uas = append(uas, r.Header.Get("User-Agent")+"|"+r.Header.Get("Authorization"))
+		mu.Unlock()
+	}))
+	defer other.Close()
+	resp, err = s.HTTPClient().Get(other.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !slices.Equal(uas, []string{"Application Name", "Application Name"}) {
+	resp.Body.Close()
+	if ct.n.Load() != 3 {
+		t.Errorf("custom transport saw %d requests, want 3", ct.n.Load())
+	}
+	if !slices.Equal(uas, []string{"Application Name", "Application Name", "Application Name|"}) {
 		t.Errorf("User-Agents %q", uas)
 	}
 }

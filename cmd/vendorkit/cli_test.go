@@ -48,6 +48,21 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// The exit-code table of --help names every cause of codes 4 and 5 that
+// the README's table names (hostile_test.go produces each of them), so a
+// user who got one finds it there.
+func TestHelpExitCodesNameEveryCause(t *testing.T) {
+	help := mustRun(t, "", "--help").stdout
+	for _, cause := range []string{
+		"--timeout", "429/5xx", // exitNetwork
+		"malformed", "over-size", "control characters", "redirect from a token endpoint", // exitUnusable
+	} {
+		if !strings.Contains(help, cause) {
+			t.Errorf("--help's exit codes do not name %q:\n%s", cause, help)
+		}
+	}
+}
+
 // What a Go engineer expects: case-insensitive vendors, "did you mean",
 // completion scripts, usage errors for an absolute URL and for headers
 // the client sets itself.

@@ -32,9 +32,10 @@ const exitCodes = `Exit codes:
   2    usage or configuration
   3    the vendor refused the credentials (invalid_client or invalid_grant at a token
        endpoint), or a call was still 401 after the one re-auth; the vendor's scrubbed body on stderr
-  4    network failure or timeout (--timeout)
+  4    network failure or timeout (a dead host, --timeout, a token endpoint answering
+       429/5xx)
   5    the vendor answered something vendorkit cannot use: a malformed or over-size
-       token response, or a redirect from a token endpoint
+       token response, a token with control characters, a redirect from a token endpoint
   130  interrupted (Ctrl-C; 143 for SIGTERM)`
 
 // usageError marks errors that are the caller's to fix: bad flags,

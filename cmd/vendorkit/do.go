@@ -113,8 +113,10 @@ func (g *globals) do(ctx context.Context, c vendorClient, placement auth.Placeme
 		fmt.Fprintf(g.stderr, "* token requests: %d grant, %d refresh\n", st.Fetches, st.Refreshes)
 	}
 	if resp.StatusCode >= 400 {
-		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(auth.RedactURL(req.URL)), termSafe(resp.Status))
-		if excerpt := g.errorExcerpt(c, usersCredentials(req), resp.Body); excerpt != "" {
+		own := usersCredentials(req)
+		// The reason phrase is server text, like the body.
+		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(auth.RedactURL(req.URL)), termSafe(own.Scrub(c.Scrub(resp.Status))))
+		if excerpt := g.errorExcerpt(c, own, resp.Body); excerpt != "" {
 			fmt.Fprintln(g.stderr, excerpt)
 		}
 		return httpError{status: resp.StatusCode}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -391,6 +392,85 @@ func TestInterruptExits130(t *testing.T) {
 		_ = cmd.Wait()
 		if got := cmd.ProcessState.ExitCode(); got != tc.code || strings.TrimSpace(stderr.String()) != "vendorkit: interrupted" {
 			t.Errorf("%v: exit %d, stderr %q; want %d", tc.sig, got, stderr.String(), tc.code)
+		}
+	}
+}
+
+// rawBSS is a BSS deployment on a raw TCP listener, for what net/http's
+// server will not send: each request is answered with respond's bytes.
+// It points the VENDORKIT_BSS_* variables at itself.
+func rawBSS(t *testing.T, respond func(r *http.Request) string) {
+	t.Helper()
+	privateCache(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					r, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, r.Body)
+					if _, err := io.WriteString(c, respond(r)); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	for k, v := range map[string]string{
+		"VENDORKIT_BSS_BASE_URL": "http://" + ln.Addr().String(), "VENDORKIT_BSS_CLIENT_KEY": hostileKey,
+		"VENDORKIT_BSS_CLIENT_SECRET": hostileSecret, "VENDORKIT_BSS_USERNAME": "testuser",
+		"VENDORKIT_BSS_PASSWORD": hostilePass,
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// A server that echoes credentials into what the CLI prints besides
+// bodies: reason phrases (the token endpoint's echoing the Basic
+// credential, the resource's the token), a same-origin Location's path,
+// a status line net/http cannot parse. Neither `do`'s error line nor -v's
+// lines may hold them.
+func TestServerTextOutsideBodiesScrubbed(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	rawBSS(t, func(r *http.Request) string {
+		if r.URL.Path == "/oauth/token" {
+			body := fmt.Sprintf(`{"access_token":%q,"token_type":"bearer","expires_in":1799}`, hostileToken)
+			return fmt.Sprintf("HTTP/1.1 200 OK %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+				strings.TrimPrefix(r.Header.Get("Authorization"), "Basic "), len(body), body)
+		}
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		switch r.URL.Path {
+		case "/api/reason":
+			return fmt.Sprintf("HTTP/1.1 404 no %s %s\r\nContent-Length: 0\r\n\r\n", tok, b64(tok))
+		case "/api/redirect":
+			return fmt.Sprintf("HTTP/1.1 302 Found\r\nLocation: /api/x/%s/%s\r\nContent-Length: 0\r\n\r\n", tok, b64(tok))
+		}
+		return fmt.Sprintf("HTTP/1.1 %s\r\n\r\n", tok)
+	})
+	for _, path := range []string{"/api/reason", "/api/redirect", "/api/status-line"} {
+		for _, v := range []string{"-v", "--no-cache"} {
+			r := vk(t, "", "do", v, "--timeout", "5s", "--vendor", "bss", "GET", path)
+			if r.code == exitOK || !strings.Contains(r.stderr, "vendorkit: ") {
+				t.Errorf("%s %s: exit %d\n%s", v, path, r.code, r.stderr)
+			}
+			noSecret(t, r, false)
+			if strings.Contains(r.stderr, b64(hostileToken)) {
+				t.Errorf("%s %s: the token's base64 in %q", v, path, r.stderr)
+			}
 		}
 	}
 }

@@ -474,3 +474,56 @@ func TestServerTextOutsideBodiesScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// Whatever holds the admin URL's port (another user's process, once the
+// sandbox is gone) gets the admin token with the request; it cannot make
+// `sandbox ctl` print it back, or write escape sequences to the terminal,
+// through an error_description, a reason phrase or the status table.
+func TestSandboxCtlHostileEndpoint(t *testing.T) {
+	const adminTok = "admintok-7d1e3c5b9a2f4e6d8c0b"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer func() { ln.Close(); wg.Wait() }()
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				r, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				var status, body string
+				switch r.URL.Path {
+				case "/stats":
+					status, body = "200 OK", fmt.Sprintf(`{"vendors":[{"vendor":"bss \u001b]0;%s\u0007\u001b[2J%s %s\u001b[m%s","token_requests":{"%s":1}}]}`, tok, tok, tok[:5], tok[5:], tok)
+				case "/settings":
+					status, body = "400 Bad Request", fmt.Sprintf(`{"error":"invalid_request","error_description":"bad \u001b[31m%s %s %s\u009b0m%s"}`, tok, base64.StdEncoding.EncodeToString([]byte(tok)), tok[:5], tok[5:])
+				default:
+					status = "418 " + tok
+				}
+				fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
+			})
+		}
+	})
+	t.Setenv(envAdminURL, "http://"+ln.Addr().String())
+	t.Setenv(envAdminToken, adminTok)
+	for _, args := range [][]string{{"stats"}, {"stats", "--json"}, {"set", "--token-lifetime", "1m"}, {"revoke-all"}} {
+		r := vk(t, "", append([]string{"sandbox", "ctl"}, args...)...)
+		out := r.stdout + r.stderr
+		if r.code == exitOK && args[0] != "stats" || !strings.Contains(out, "bss") && !strings.Contains(out, "bad") && !strings.Contains(out, "418") {
+			t.Errorf("%v: exit %d:\n%s", args, r.code, out)
+		}
+		if strings.Contains(out, adminTok) || strings.Contains(out, base64.StdEncoding.EncodeToString([]byte(adminTok))) ||
+			strings.ContainsAny(out, "\x1b\x07") {
+			t.Errorf("%v: exit %d, output holds the admin token or a control character:\n%q", args, r.code, out)
+		}
+	}
+}

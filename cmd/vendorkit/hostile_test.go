@@ -527,3 +527,26 @@ func TestSandboxCtlHostileEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// Escape sequences are removed before secrets are scrubbed, not after: a
+// server that echoes the token with one in its middle ("TOK\x1b[mEN")
+// would otherwise get it past the scrubber and whole onto the terminal.
+func TestSecretSplitByEscapeScrubbed(t *testing.T) {
+	split := func(s string) string { return s[:6] + "\x1b[0m" + s[6:12] + "\u009b1m\x07" + s[12:] }
+	rawBSS(t, func(r *http.Request) string {
+		if r.URL.Path == "/oauth/token" {
+			body := fmt.Sprintf(`{"access_token":%q,"token_type":"bearer","expires_in":1799}`, hostileToken)
+			return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		}
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		body := "rejected " + split(tok) + " for " + split(hostilePass)
+		return fmt.Sprintf("HTTP/1.1 403 no %s\r\nContent-Length: %d\r\n\r\n%s", split(tok), len(body), body)
+	})
+	for _, v := range []string{"-v", "--no-cache"} {
+		r := vk(t, "", "do", v, "--vendor", "bss", "GET", "/api/accounts/1")
+		if r.code != exitHTTP || !strings.Contains(r.stderr, "rejected REDACTED for REDACTED") {
+			t.Errorf("%s: exit %d\n%q", v, r.code, r.stderr)
+		}
+		noSecret(t, r, false)
+	}
+}

@@ -143,9 +143,10 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// safe is server text for a -v line: scrubbed, terminal escapes removed.
+// safe is server text for a -v line: terminal escapes removed, then
+// scrubbed (an escape inside a secret would hide it from the scrubber).
 func (t *verboseTransport) safe(req *http.Request, text string) string {
-	return termSafe(t.g.scrub(req, text))
+	return t.g.scrub(req, termSafe(text))
 }
 
 // logger is for the verbose events of the token source and the retry

@@ -30,9 +30,9 @@ var (
 	// fetch a token. (Addition to the contract.)
 	ErrClosed = errors.New("vendorkit: token source closed")
 	// ErrUnexpectedRedirect: a token, authorization or revoke endpoint
-	// answered with a redirect. Those requests carry credentials and are
-	// never redirected; the error names the status and the Location's
-	// origin, never its path or query.
+	// answered with a redirect, or a resource with one to another origin
+	// whose URL holds a credential. Those are never followed; the error
+	// names the status and the Location's origin, never its path or query.
 	ErrUnexpectedRedirect = errors.New("vendorkit: unexpected redirect")
 )
 

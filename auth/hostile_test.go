@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -452,4 +453,79 @@ func FuzzScrub(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A server that echoes the request's URL (its "return to" parameter) or a
+// credential into a Location on another origin: stripping the placement
+// cannot take the credential out of the new URL, so the redirect is not
+// followed. The other host gets nothing; the error names the origin only.
+func TestRedirectEchoingCredentialNotFollowed(t *testing.T) {
+	var stolen atomic.Int64
+	var got atomic.Pointer[string]
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stolen.Add(1)
+		s := r.URL.String()
+		got.Store(&s)
+	}))
+	defer other.Close()
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	tok, _ := src.Token(context.Background())
+	secrets := NewSecrets(testClientSecret)
+	for _, tc := range []struct {
+		name     string
+		p        Placement
+		location func(r *http.Request) string
+	}{
+		{"query echoed in return-to", Query("access_token"), func(r *http.Request) string {
+			return other.URL + "/sso?return=" + url.QueryEscape("https://vendor.example"+r.URL.RequestURI())
+		}},
+		{"bearer in path", Bearer(), func(r *http.Request) string {
+			return other.URL + "/x/" + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		}},
+		{"header token base64", Header("x-access-token"), func(r *http.Request) string {
+			return other.URL + "/x?t=" + base64.URLEncoding.EncodeToString([]byte(r.Header.Get("x-access-token")))
+		}},
+		{"client secret", Bearer(), func(r *http.Request) string {
+			return other.URL + "/x?s=" + url.QueryEscape(testClientSecret)
+		}},
+		{"caller's own api key", Bearer(), func(r *http.Request) string {
+			return other.URL + "/x?k=" + r.Header.Get("X-Api-Key")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stolen.Store(0)
+			vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, tc.location(r), http.StatusFound)
+			}))
+			defer vendor.Close()
+			c := apiClient(t, src, tc.p, vendor.URL, func(o *HTTPOptions) { o.Secrets = secrets })
+			req, _ := http.NewRequest("GET", vendor.URL+"/api/x?a=1", nil)
+			req.Header.Set("X-Api-Key", "callers-own-key-0042")
+			resp, err := c.Do(req)
+			if resp != nil {
+				resp.Body.Close()
+			}
+			if n := stolen.Load(); n != 0 {
+				t.Fatalf("the other host got %d requests: %s", n, *got.Load())
+			}
+			var ae *Error
+			if !errors.Is(err, ErrUnexpectedRedirect) || !errors.As(err, &ae) || ae.StatusCode != http.StatusFound {
+				t.Fatalf("err = %v", err)
+			}
+			msg := SafeErrorString(err)
+			if !strings.Contains(msg, other.URL) || strings.Contains(msg, tok.AccessToken) || strings.Contains(msg, "/x") {
+				t.Errorf("error text %q: want the origin %s only", msg, other.URL)
+			}
+		})
+	}
+	// Without a credential in it, the hop is followed (stripped).
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/landing?a=1", http.StatusFound)
+	}))
+	defer vendor.Close()
+	stolen.Store(0)
+	if _, _, err := do(t, apiClient(t, src, Query("access_token"), vendor.URL, nil), context.Background(), "GET", vendor.URL+"/x", nil); err != nil || stolen.Load() != 1 {
+		t.Fatalf("a clean cross-origin redirect: %v, %d hits", err, stolen.Load())
+	}
 }

@@ -15,9 +15,11 @@ import (
 // credential's (IsCredentialName: Authorization, Cookie, X-Api-Key, a
 // vendor's token header...), what net/http strips on a hop to another
 // domain, Referer (net/http puts the previous URL there, query included),
-// and the placement's header or query parameter (a server may echo the
-// query into Location). The token RoundTrip places is on a copy of the
-// request: net/http builds each hop from the caller's.
+// and the placement's header or query parameter. A hop whose URL holds a
+// credential (a server that echoes the request's URL, token included, into
+// a "return to" parameter) is not followed: no stripping takes it out of
+// there. The token RoundTrip places is on a copy of the request: net/http
+// builds each hop from the caller's.
 func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return fmt.Errorf("vendorkit: stopped after %d redirects", maxRedirects)
@@ -35,11 +37,39 @@ func (t *transport) checkRedirect(req *http.Request, via []*http.Request) error 
 		req.Header.Del(name)
 	}
 	t.opts.Placement.remove(req)
+	if t.holdsCredential(req.URL, orig) {
+		status := 0
+		if req.Response != nil {
+			status = req.Response.StatusCode
+		}
+		e := redirectError(t.opts.Vendor, OpRequest, status, req.URL)
+		e.Err = fmt.Errorf("%w to %s (not followed: its URL holds a credential)", ErrUnexpectedRedirect, origin.Of(req.URL))
+		return e
+	}
 	if t.debug() {
 		t.opts.Logger.Debug("vendorkit: credentials stripped on cross-origin redirect",
 			"vendor", t.opts.Vendor, "from", t.logURL(orig.URL), "to", t.logURL(req.URL))
 	}
 	return nil
+}
+
+// holdsCredential reports whether u holds, in any encoding Secrets knows,
+// a secret of this client (its Secrets, its Source's tokens) or a value of
+// a credential-named header or query parameter the caller put in orig.
+func (t *transport) holdsCredential(u *url.URL, orig *http.Request) bool {
+	var own []string
+	for name, vs := range orig.Header {
+		if IsCredentialName(name) {
+			own = append(own, vs...)
+		}
+	}
+	for name, vs := range orig.URL.Query() {
+		if IsCredentialName(name) {
+			own = append(own, vs...)
+		}
+	}
+	s := u.String()
+	return t.secrets("").With(own...).replace(s) != s
 }
 
 // strippedOnRedirect are the headers a hop that leaves the origin loses

@@ -31,7 +31,8 @@ type Session interface {
 	// relative req.URL ("/api/accounts/1?x=y") is resolved under BaseURL,
 	// path prefix included, its escapes kept ("a%2Fb" stays one segment);
 	// an absolute one must be on BaseURL's origin, else the error wraps
-	// ErrForeignOrigin and nothing is sent.
+	// ErrForeignOrigin and nothing is sent. The URL net/http's *url.Error
+	// quotes (a redirect's, chosen by the server) is scrubbed (Scrub).
 	Do(ctx context.Context, req *http.Request) (*http.Response, error)
 
 	// Source is the client's token source: Stats, Invalidate, Put, Revoke,

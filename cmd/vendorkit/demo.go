@@ -148,6 +148,7 @@ func runDemo(ctx context.Context, g *globals) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", v.Name, err)
 		}
+		g.opened(c)
 		r := &demoRun{ctx: ctx, v: v, c: c, lookup: lookup, sv: sv, clock: clock, table: table}
 		r.run()
 		c.Close()

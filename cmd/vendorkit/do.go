@@ -113,8 +113,10 @@ func (g *globals) do(ctx context.Context, c vendorClient, placement auth.Placeme
 		fmt.Fprintf(g.stderr, "* token requests: %d grant, %d refresh\n", st.Fetches, st.Refreshes)
 	}
 	if resp.StatusCode >= 400 {
-		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(auth.RedactURL(req.URL)), termSafe(resp.Status))
-		if excerpt := g.errorExcerpt(c, usersCredentials(req), resp.Body); excerpt != "" {
+		own := usersCredentials(req)
+		// The reason phrase is server text, like the body.
+		fmt.Fprintf(g.stderr, "vendorkit: %s %s: HTTP %s\n", method, termSafe(auth.RedactURL(req.URL)), own.Scrub(c.Scrub(termSafe(resp.Status))))
+		if excerpt := g.errorExcerpt(c, own, resp.Body); excerpt != "" {
 			fmt.Fprintln(g.stderr, excerpt)
 		}
 		return httpError{status: resp.StatusCode}
@@ -175,12 +177,13 @@ func usersCredentials(req *http.Request) *auth.Secrets {
 }
 
 // errorExcerpt reads an error body and returns at most maxErrorBody bytes
-// of it: scrubbed of the client's credentials and tokens and of the
-// user's own (usersCredentials) first, over a read long enough that no
-// secret straddles the cut; cut after, terminal escapes removed.
+// of it: terminal escapes removed, then scrubbed of the client's
+// credentials and tokens and of the user's own (usersCredentials), over a
+// read long enough that no secret straddles the cut; cut after. (Escapes
+// go first: one inside an echoed secret would hide it from the scrubber.)
 func (g *globals) errorExcerpt(c vendorClient, own *auth.Secrets, body io.Reader) string {
 	b, _ := io.ReadAll(io.LimitReader(body, 2*maxErrorBody))
-	s := own.Scrub(c.Scrub(string(b)))
+	s := own.Scrub(c.Scrub(termSafe(string(b))))
 	if len(s) > maxErrorBody {
 		cut := maxErrorBody
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -188,7 +191,7 @@ func (g *globals) errorExcerpt(c vendorClient, own *auth.Secrets, body io.Reader
 		}
 		s = s[:cut] + "…"
 	}
-	return strings.TrimRight(termSafe(s), "\n")
+	return strings.TrimRight(s, "\n")
 }
 
 // readData resolves --data: "" no body, "-" stdin, "@file" a file, else

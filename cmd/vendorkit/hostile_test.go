@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -392,5 +393,160 @@ func TestInterruptExits130(t *testing.T) {
 		if got := cmd.ProcessState.ExitCode(); got != tc.code || strings.TrimSpace(stderr.String()) != "vendorkit: interrupted" {
 			t.Errorf("%v: exit %d, stderr %q; want %d", tc.sig, got, stderr.String(), tc.code)
 		}
+	}
+}
+
+// rawBSS is a BSS deployment on a raw TCP listener, for what net/http's
+// server will not send: each request is answered with respond's bytes.
+// It points the VENDORKIT_BSS_* variables at itself.
+func rawBSS(t *testing.T, respond func(r *http.Request) string) {
+	t.Helper()
+	privateCache(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					r, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, r.Body)
+					if _, err := io.WriteString(c, respond(r)); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	for k, v := range map[string]string{
+		"VENDORKIT_BSS_BASE_URL": "http://" + ln.Addr().String(), "VENDORKIT_BSS_CLIENT_KEY": hostileKey,
+		"VENDORKIT_BSS_CLIENT_SECRET": hostileSecret, "VENDORKIT_BSS_USERNAME": "testuser",
+		"VENDORKIT_BSS_PASSWORD": hostilePass,
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// A server that echoes credentials into what the CLI prints besides
+// bodies: reason phrases (the token endpoint's echoing the Basic
+// credential, the resource's the token), a same-origin Location's path,
+// a status line net/http cannot parse. Neither `do`'s error line nor -v's
+// lines may hold them.
+func TestServerTextOutsideBodiesScrubbed(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	rawBSS(t, func(r *http.Request) string {
+		if r.URL.Path == "/oauth/token" {
+			body := fmt.Sprintf(`{"access_token":%q,"token_type":"bearer","expires_in":1799}`, hostileToken)
+			return fmt.Sprintf("HTTP/1.1 200 OK %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+				strings.TrimPrefix(r.Header.Get("Authorization"), "Basic "), len(body), body)
+		}
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		switch r.URL.Path {
+		case "/api/reason":
+			return fmt.Sprintf("HTTP/1.1 404 no %s %s\r\nContent-Length: 0\r\n\r\n", tok, b64(tok))
+		case "/api/redirect":
+			return fmt.Sprintf("HTTP/1.1 302 Found\r\nLocation: /api/x/%s/%s\r\nContent-Length: 0\r\n\r\n", tok, b64(tok))
+		}
+		return fmt.Sprintf("HTTP/1.1 %s\r\n\r\n", tok)
+	})
+	for _, path := range []string{"/api/reason", "/api/redirect", "/api/status-line"} {
+		for _, v := range []string{"-v", "--no-cache"} {
+			r := vk(t, "", "do", v, "--timeout", "5s", "--vendor", "bss", "GET", path)
+			if r.code == exitOK || !strings.Contains(r.stderr, "vendorkit: ") {
+				t.Errorf("%s %s: exit %d\n%s", v, path, r.code, r.stderr)
+			}
+			noSecret(t, r, false)
+			if strings.Contains(r.stderr, b64(hostileToken)) {
+				t.Errorf("%s %s: the token's base64 in %q", v, path, r.stderr)
+			}
+		}
+	}
+}
+
+// Whatever holds the admin URL's port (another user's process, once the
+// sandbox is gone) gets the admin token with the request; it cannot make
+// `sandbox ctl` print it back, or write escape sequences to the terminal,
+// through an error_description, a reason phrase or the status table.
+func TestSandboxCtlHostileEndpoint(t *testing.T) {
+	const adminTok = "admintok-7d1e3c5b9a2f4e6d8c0b"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer func() { ln.Close(); wg.Wait() }()
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				r, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				var status, body string
+				switch r.URL.Path {
+				case "/stats":
+					status, body = "200 OK", fmt.Sprintf(`{"vendors":[{"vendor":"bss \u001b]0;%s\u0007\u001b[2J%s %s\u001b[m%s","token_requests":{"%s":1}}]}`, tok, tok, tok[:5], tok[5:], tok)
+				case "/settings":
+					status, body = "400 Bad Request", fmt.Sprintf(`{"error":"invalid_request","error_description":"bad \u001b[31m%s %s %s\u009b0m%s"}`, tok, base64.StdEncoding.EncodeToString([]byte(tok)), tok[:5], tok[5:])
+				default:
+					status = "418 " + tok
+				}
+				fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
+			})
+		}
+	})
+	t.Setenv(envAdminURL, "http://"+ln.Addr().String())
+	t.Setenv(envAdminToken, adminTok)
+	for _, args := range [][]string{{"stats"}, {"stats", "--json"}, {"set", "--token-lifetime", "1m"}, {"revoke-all"}} {
+		r := vk(t, "", append([]string{"sandbox", "ctl"}, args...)...)
+		out := r.stdout + r.stderr
+		if r.code == exitOK && args[0] != "stats" || !strings.Contains(out, "bss") && !strings.Contains(out, "bad") && !strings.Contains(out, "418") {
+			t.Errorf("%v: exit %d:\n%s", args, r.code, out)
+		}
+		if strings.Contains(out, adminTok) || strings.Contains(out, base64.StdEncoding.EncodeToString([]byte(adminTok))) ||
+			strings.ContainsAny(out, "\x1b\x07") {
+			t.Errorf("%v: exit %d, output holds the admin token or a control character:\n%q", args, r.code, out)
+		}
+	}
+}
+
+// Escape sequences are removed before secrets are scrubbed, not after: a
+// server that echoes the token with one in its middle ("TOK\x1b[mEN")
+// would otherwise get it past the scrubber and whole onto the terminal.
+func TestSecretSplitByEscapeScrubbed(t *testing.T) {
+	split := func(s string) string { return s[:6] + "\x1b[0m" + s[6:12] + "\u009b1m\x07" + s[12:] }
+	rawBSS(t, func(r *http.Request) string {
+		if r.URL.Path == "/oauth/token" {
+			body := fmt.Sprintf(`{"access_token":%q,"token_type":"bearer","expires_in":1799}`, hostileToken)
+			return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		}
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		body := "rejected " + split(tok) + " for " + split(hostilePass)
+		return fmt.Sprintf("HTTP/1.1 403 no %s\r\nContent-Length: %d\r\n\r\n%s", split(tok), len(body), body)
+	})
+	for _, v := range []string{"-v", "--no-cache"} {
+		r := vk(t, "", "do", v, "--vendor", "bss", "GET", "/api/accounts/1")
+		if r.code != exitHTTP || !strings.Contains(r.stderr, "rejected REDACTED for REDACTED") {
+			t.Errorf("%s: exit %d\n%q", v, r.code, r.stderr)
+		}
+		noSecret(t, r, false)
 	}
 }

@@ -42,7 +42,39 @@ func (g *globals) openVendor(name, baseURL string) (client.Vendor, vendorClient,
 		// Missing variables and invalid configuration are the caller's to fix.
 		return v, nil, usageError{err}
 	}
+	g.opened(c)
 	return v, c, nil
+}
+
+// opened makes c's secrets known to -v's lines (scrub).
+func (g *globals) opened(c vendorClient) {
+	g.scrubMu.Lock()
+	defer g.scrubMu.Unlock()
+	g.scrubbers = append(g.scrubbers, c.Scrub)
+}
+
+// scrub removes from server text bound for a -v line (a URL a Location
+// chose, a reason phrase, a transport error quoting the status line) the
+// secrets of every client opened (opened) and of the credentials req
+// carries (a client the command cannot see, such as contract's), and the
+// well-known credential shapes.
+func (g *globals) scrub(req *http.Request, text string) string {
+	var carried []string
+	for name, vs := range req.Header {
+		if auth.IsCredentialName(name) {
+			for _, v := range vs {
+				_, cred, _ := strings.Cut(v, " ") // "Basic xxx": xxx alone too
+				carried = append(carried, v, cred)
+			}
+		}
+	}
+	text = auth.Scrub(text, carried...)
+	g.scrubMu.Lock()
+	defer g.scrubMu.Unlock()
+	for _, f := range g.scrubbers {
+		text = f(text)
+	}
+	return text
 }
 
 // settleTimeout bounds how long closeClient lets a background refresh
@@ -104,11 +136,17 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.base.RoundTrip(req)
 	took := time.Since(start).Round(100 * time.Microsecond)
 	if err != nil {
-		fmt.Fprintf(t.g.stderr, "* %s %s → error after %v: %s\n", req.Method, termSafe(auth.RedactURL(req.URL)), took, termSafe(oneLine(auth.SafeErrorString(err))))
+		fmt.Fprintf(t.g.stderr, "* %s %s → error after %v: %s\n", req.Method, t.safe(req, auth.RedactURL(req.URL)), took, t.safe(req, oneLine(auth.SafeErrorString(err))))
 		return nil, err
 	}
-	fmt.Fprintf(t.g.stderr, "* %s %s → %s in %v\n", req.Method, termSafe(auth.RedactURL(req.URL)), termSafe(resp.Status), took)
+	fmt.Fprintf(t.g.stderr, "* %s %s → %s in %v\n", req.Method, t.safe(req, auth.RedactURL(req.URL)), t.safe(req, resp.Status), took)
 	return resp, nil
+}
+
+// safe is server text for a -v line: terminal escapes removed, then
+// scrubbed (an escape inside a secret would hide it from the scrubber).
+func (t *verboseTransport) safe(req *http.Request, text string) string {
+	return t.g.scrub(req, termSafe(text))
 }
 
 // logger is for the verbose events of the token source and the retry

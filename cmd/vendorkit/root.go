@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,9 @@ type globals struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	transports []*http.Transport // made for this run; run closes their idle connections
+
+	scrubMu   sync.Mutex
+	scrubbers []func(string) string // the Scrub of every client opened, for -v's lines
 
 	noCache       bool // --no-cache
 	cacheDone     bool // cache() ran: tc, cacheUnusable and cacheErr hold its result

@@ -20,6 +20,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorkit/vendorkit/auth"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
@@ -264,10 +265,23 @@ func adminCall(ctx context.Context, rawURL, method, path string, q url.Values) (
 	if err != nil {
 		return st, fmt.Errorf("sandbox ctl: reading the answer: %w", err)
 	}
+	// Whatever holds the port got the token: its text is printed without
+	// escapes (first: one inside the token would hide it) and without it.
+	sec := auth.NewSecrets(token)
+	clean := func(s string) string { return sec.Scrub(termSafe(s)) }
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		if err := json.Unmarshal(body, &st); err != nil {
 			return st, fmt.Errorf("sandbox ctl: %s is not a vendorkit sandbox admin endpoint: %v", base.Redacted(), err)
+		}
+		for i := range st.Vendors {
+			v := &st.Vendors[i]
+			v.Vendor, v.TokenLifetime, v.TokenLatency = clean(v.Vendor), clean(v.TokenLifetime), clean(v.TokenLatency)
+			reqs := make(map[string]int, len(v.TokenRequests))
+			for k, n := range v.TokenRequests {
+				reqs[clean(k)] += n
+			}
+			v.TokenRequests = reqs
 		}
 		return st, nil
 	case resp.StatusCode == http.StatusUnauthorized:
@@ -277,10 +291,10 @@ func adminCall(ctx context.Context, rawURL, method, path string, q url.Values) (
 			Desc string `json:"error_description"`
 		}
 		if json.Unmarshal(body, &e) == nil && e.Desc != "" {
-			return st, usagef("sandbox ctl: %s", e.Desc)
+			return st, usagef("sandbox ctl: %s", clean(e.Desc))
 		}
 	}
-	return st, ctlError{exitHTTP, fmt.Sprintf("the admin endpoint answered %s", resp.Status)}
+	return st, ctlError{exitHTTP, fmt.Sprintf("the admin endpoint answered %s", clean(resp.Status))}
 }
 
 // ctlError is an admin call that failed with a known exit code.

@@ -232,7 +232,15 @@ func (s *session) Do(ctx context.Context, req *http.Request) (*http.Response, er
 	} else if !origin.Same(r.URL, b) {
 		return nil, client.ErrForeignOrigin
 	}
-	return s.hc.Do(r)
+	resp, err := s.hc.Do(r)
+	if ue, ok := err.(*url.Error); ok {
+		// net/http quotes the last hop's URL: a server's Location may
+		// have put the token there.
+		c := *ue
+		c.URL = s.Scrub(ue.URL)
+		err = &c
+	}
+	return resp, err
 }
 
 type systemClock struct{}

@@ -2,11 +2,13 @@ package kit
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -420,5 +422,48 @@ func TestOpenFunc(t *testing.T) {
 	}
 	if s, err := open(lookup("ok")); err != nil || s == nil {
 		t.Errorf("ok: %v, %v", s, err)
+	}
+}
+
+// A server that puts the token into a Location (its path on the same
+// origin, a "return to" parameter on another) cannot put it into the
+// error Do returns: net/http's *url.Error quotes the last hop's URL.
+func TestDoErrorURLScrubbed(t *testing.T) {
+	const tok = "TOKEN-2b7c0e9a41d85f36"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bearer := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/x/"+bearer+"?b="+base64.StdEncoding.EncodeToString([]byte(bearer)), http.StatusFound)
+		case "/cross":
+			http.Redirect(w, r, "http://[::1]:1/sso?return="+url.QueryEscape("/x?t="+bearer), http.StatusFound)
+		default: // hang up without an answer
+			c, _, _ := w.(http.Hijacker).Hijack()
+			c.Close()
+		}
+	}))
+	defer srv.Close()
+	s, err := New(Spec{Name: "acme", Placement: auth.Bearer()}, Setup{Check: &Check{}, BaseURL: srv.URL},
+		[]client.Option{client.WithRetry(-1, 0, 0)}, func(Tools) (auth.Flow, error) {
+			return flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: tok}, nil }), nil
+		}, func(s client.Session) (client.Session, error) { return s, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, path := range []string{"/same", "/cross"} {
+		req, _ := http.NewRequest("GET", path, nil)
+		_, err := s.Do(context.Background(), req)
+		if err == nil {
+			t.Fatalf("%s: no error", path)
+		}
+		var ue *url.Error
+		if !errors.As(err, &ue) {
+			t.Errorf("%s: the *url.Error is lost: %T", path, err)
+		}
+		text := err.Error() + fmt.Sprintf(" %v %+v %#v ", err, err, err) + auth.SafeErrorString(err)
+		if strings.Contains(text, tok) || strings.Contains(text, base64.StdEncoding.EncodeToString([]byte(tok))) {
+			t.Errorf("%s: the error holds the token: %s", path, text)
+		}
 	}
 }

@@ -35,8 +35,8 @@
 // retry on a re-auth status, safe retries of transient failures with a
 // capped Retry-After and a budget, credentials stripped when a redirect
 // leaves the origin (or redirects refused, for token endpoints), plain
-// http refused for non-loopback hosts. Requests to other origins carry no
-// credential.
+// http to a non-loopback host refused for every request that would carry
+// a credential. Requests to other origins carry no credential.
 //
 // The errors this package and the vendor flows build are *Error
 // (errors.As: Vendor, Op, StatusCode, OAuth Code and Description,

@@ -35,15 +35,23 @@
 // retry on a re-auth status, safe retries of transient failures with a
 // capped Retry-After and a budget, credentials stripped when a redirect
 // leaves the origin (or redirects refused, for token endpoints), plain
-// http refused for non-loopback hosts. Requests to other origins carry no
-// credential.
+// http to a non-loopback host refused for every request that would carry
+// a credential. Requests to other origins carry no credential.
 //
-// Errors are *Error (errors.As: Vendor, Op, StatusCode, OAuth Code and
-// Description, Retryable, RetryAfter, a scrubbed Body excerpt), matched
-// with errors.Is against the sentinels: ErrInvalidCredentials,
-// ErrInvalidGrant, ErrReloginRequired, ErrUnauthorized (still rejected
-// after the re-auth), ErrTokenEndpointUnavailable, ErrMalformedResponse,
-// ErrResponseTooLarge, ErrUnexpectedRedirect, ErrInsecureTransport.
+// The errors this package and the vendor flows build are *Error
+// (errors.As: Vendor, Op, StatusCode, OAuth Code and Description,
+// Retryable, RetryAfter, a scrubbed Body excerpt), matched with errors.Is
+// against the sentinels: ErrInvalidCredentials, ErrInvalidGrant,
+// ErrReloginRequired, ErrUnauthorized (still rejected after the re-auth),
+// ErrTokenEndpointUnavailable, ErrMalformedResponse, ErrResponseTooLarge,
+// ErrUnexpectedRedirect, ErrInsecureTransport, ErrNotSupported (Revoke
+// without a Revoker) and ErrClosed (a fetch after Close). Two errors are
+// not *Error: a caller whose own context ends gets ctx.Err(), and a
+// resource request that fails in the network (a reset, a refused
+// connection, after the retries) gets net/http's *url.Error around the
+// cause, as from any http.Client. Through an http.Client (HTTPClient, the
+// generated clients) every error arrives wrapped in a *url.Error;
+// errors.As and errors.Is see through it.
 //
 // No secret ever appears in an error, under any fmt verb, or in a log
 // line: bodies are scrubbed of the client's credentials in every encoding

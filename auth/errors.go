@@ -27,7 +27,7 @@ var (
 	ErrMalformedResponse        = errors.New("vendorkit: malformed token response")
 	ErrNotSupported             = errors.New("vendorkit: not supported by this flow")
 	// ErrClosed is returned by a Source after Close when it would have to
-	// fetch a token. (Addition to the contract.)
+	// fetch a token, and by Put and Revoke after Close.
 	ErrClosed = errors.New("vendorkit: token source closed")
 	// ErrUnexpectedRedirect: a token, authorization or revoke endpoint
 	// answered with a redirect, or a resource with one to another origin
@@ -371,7 +371,6 @@ func SafeErrorString(err error) string {
 // the full request URL, query included, into the *url.Error it returns from
 // http.Client.Do, so with Query placement the token would otherwise reach
 // every log line that prints the error. errors.Is/As still see the cause.
-// (Addition to the contract.)
 func redactError(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) || ue.URL == "" {

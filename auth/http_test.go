@@ -839,3 +839,25 @@ func TestRoundTripLeavesRequestUntouched(t *testing.T) {
 		}
 	}
 }
+
+// An authorizing client refuses plain http to a non-loopback host only for
+// requests to its origin, which would carry the token; a request to
+// another origin carries no credential and is sent as net/http would.
+func TestInsecureHTTPRefusedOnlyForOurOrigin(t *testing.T) {
+	fh := &fakeHosts{h: func(*http.Request) *http.Response { return &http.Response{StatusCode: 200} }}
+	clock := newFakeClock()
+	src := newTestSource(t, &fakeFlow{clock: clock, life: time.Hour}, SourceOptions{Clock: clock})
+	c := apiClient(t, src, Bearer(), "http://api.example.com", func(o *HTTPOptions) { o.Base = fh })
+	if _, _, err := do(t, c, context.Background(), "GET", "http://api.example.com/r", nil); !errors.Is(err, ErrInsecureTransport) {
+		t.Fatalf("our origin over http: err = %v", err)
+	}
+	if _, _, err := do(t, c, context.Background(), "GET", "http://files.example.net/x", nil); err != nil {
+		t.Fatalf("another origin over http: %v", err)
+	}
+	if n := fh.hits.Load(); n != 1 {
+		t.Fatalf("requests sent: %d, want 1", n)
+	}
+	if a := fh.seen["files.example.net"].Get("Authorization"); a != "" {
+		t.Fatalf("Authorization sent to another origin: %q", a)
+	}
+}

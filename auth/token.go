@@ -19,8 +19,9 @@ const MaxLifetime = 365 * 24 * time.Hour
 // treated as read-only.
 type Token struct {
 	AccessToken string
-	// TokenType is kept as the server said it ("bearer", "Bearer");
-	// placement always sends "Bearer".
+	// TokenType is kept as the server said it ("bearer", "Bearer"); it
+	// does not change what a request carries: the Bearer placement always
+	// sends "Bearer ".
 	TokenType string
 	// Expiry is absolute; the zero value means "valid until the server
 	// rejects it" (a 401 then re-authenticates).
@@ -37,10 +38,8 @@ func (t *Token) Valid(now time.Time) bool {
 	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || now.Before(t.Expiry))
 }
 
-// String never prints token values, so %v, %+v and %s are safe.
-//
-// It has a value receiver (the contract said pointer) so that formatting a
-// Token value, not only a *Token, is redacted too; (*Token).String still exists.
+// String never prints token values, so %v, %+v and %s are safe. Its value
+// receiver makes a Token value print redacted too, not only a *Token.
 func (t Token) String() string {
 	var b strings.Builder
 	b.WriteString("auth.Token{AccessToken:")

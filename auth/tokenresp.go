@@ -13,9 +13,8 @@ import (
 )
 
 // TokenFields is a decoded token-endpoint JSON object; numbers are kept as
-// json.Number so that no unit or precision is guessed. (Addition to the
-// contract: shared by the vendor flows so that every token response is read
-// the same safe way.)
+// json.Number so that no unit or precision is guessed. Every vendor flow
+// reads its JSON token responses through it (ParseTokenFields).
 type TokenFields map[string]any
 
 // ReadTokenResponse reads what a token-endpoint request returned (the
@@ -164,7 +163,7 @@ func (f TokenFields) Token(vendor string, op Op, now time.Time, unit time.Durati
 
 // lifetime converts n units to a Duration without overflow: values beyond
 // MaxLifetime saturate just above it (so ExpiresIn clamps and reports them)
-// and negative values become -1. (Addition to the contract.)
+// and negative values become -1.
 func lifetime(n int64, unit time.Duration) time.Duration {
 	if n <= 0 || unit <= 0 {
 		if n == 0 {

@@ -71,8 +71,9 @@ const maxRedirects = 10
 // origin (see HTTPOptions.Source), re-authenticates once on a re-auth
 // status, retries transient failures safely through go-retryablehttp,
 // strips credentials on cross-origin redirects (or refuses redirects),
-// caps response bodies and refuses plain http to non-loopback hosts. Like
-// net/http's, it has no timeout: bound calls with their contexts.
+// caps response bodies and refuses plain http to non-loopback hosts for
+// every request that would carry a credential (see AllowInsecureHTTP).
+// Like net/http's, it has no timeout: bound calls with their contexts.
 func NewHTTPClient(opts HTTPOptions) *http.Client {
 	if opts.Base == nil {
 		opts.Base = cleanhttp.DefaultPooledTransport()

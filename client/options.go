@@ -130,8 +130,9 @@ func WithReauthStatuses(statuses ...int) Option {
 	return func(o *Options) { o.ReauthStatuses = append([]int{}, statuses...) }
 }
 
-// WithUserAgent sets the User-Agent of every request (Decisiv's docs show
-// "User-Agent: Application Name"). Default: Go's.
+// WithUserAgent sets the User-Agent of every request that has none of its
+// own, token requests included (Decisiv's docs show "User-Agent:
+// Application Name"). Default: Go's.
 func WithUserAgent(ua string) Option {
 	return func(o *Options) { o.UserAgent = ua }
 }

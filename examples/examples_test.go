@@ -13,6 +13,21 @@ import (
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 
+// runs are the examples, each with its arguments and what its output must
+// contain. TestEveryExampleIsRun fails for a directory missing here.
+var runs = []struct {
+	name string
+	args []string
+	want string
+}{
+	{"bss", nil, "account 1: Contoso Cloud Services Ltd\n"},
+	{"blueprint", nil, "3 pages for username (session until "},
+	{"decisiv", nil, "bearer token accepted (HTTP 200)\n"},
+	{"ioffice", nil, "user 1 <apiuser@example.com>\nlogged out: access and refresh token revoked\n"},
+	{"byospec", []string{"1"}, " enabled=true\n"},
+	{"oauth2", nil, "3 pages through x/oauth2\n"},
+}
+
 // Every example builds and runs against the embedded sandbox as a real
 // process, configured only by the VENDORKIT_* variables, and prints what
 // it promises, without a secret.
@@ -38,18 +53,7 @@ func TestExamplesRunAgainstTheSandbox(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./examples/...: %v\n%s", err, out)
 	}
-	for _, tc := range []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"bss", nil, "account 1: Contoso Cloud Services Ltd\n"},
-		{"blueprint", nil, "3 pages for username (session until "},
-		{"decisiv", nil, "bearer token accepted (HTTP 200)\n"},
-		{"ioffice", nil, "user 1 <apiuser@example.com>\nlogged out: access and refresh token revoked\n"},
-		{"byospec", []string{"1"}, " enabled=true\n"},
-		{"oauth2", nil, "3 pages through x/oauth2\n"},
-	} {
+	for _, tc := range runs {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -69,5 +73,31 @@ func TestExamplesRunAgainstTheSandbox(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every program under examples/ has a row in runs: go build ./... builds
+// a new one, but only the rows are run, so a missing row would go unseen.
+func TestEveryExampleIsRun(t *testing.T) {
+	mains, err := filepath.Glob(filepath.Join("*", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mains) == 0 {
+		t.Fatal("no examples/*/main.go found: the test runs in the wrong directory")
+	}
+	listed := map[string]bool{}
+	for _, r := range runs {
+		listed[r.name] = true
+	}
+	for _, m := range mains {
+		if dir := filepath.Dir(m); !listed[dir] {
+			t.Errorf("examples/%s is built but never run: give it a row in runs", dir)
+		} else {
+			delete(listed, dir)
+		}
+	}
+	for name := range listed {
+		t.Errorf("runs lists %q, which has no examples/%s/main.go", name, name)
 	}
 }

@@ -5,6 +5,7 @@
 package vendors
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/vendorkit/vendorkit/client"
@@ -17,12 +18,14 @@ import (
 // All returns every vendor's descriptor, sorted by name as
 // specs.Vendors() is.
 func All() []client.Vendor {
-	return []client.Vendor{
+	all := []client.Vendor{ // any order: sorted below
 		blueprint.Descriptor(),
 		bss.Descriptor(),
 		decisiv.Descriptor(),
 		ioffice.Descriptor(),
 	}
+	slices.SortFunc(all, func(a, b client.Vendor) int { return strings.Compare(a.Name, b.Name) })
+	return all
 }
 
 // Find returns the named vendor; the name matches without regard to case.

@@ -467,3 +467,40 @@ func TestDoErrorURLScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// WithUserAgent fills in requests that have no User-Agent: one the caller
+// set is sent as it is, to the client's origin and to any other, on the
+// resource client and the token-endpoint client alike.
+func TestUserAgentKeepsTheCallersOwn(t *testing.T) {
+	var mu sync.Mutex
+	var uas []string
+	record := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uas = append(uas, r.Header.Get("User-Agent"))
+		mu.Unlock()
+	})
+	srv, other := httptest.NewServer(record), httptest.NewServer(record)
+	defer srv.Close()
+	defer other.Close()
+	s, tools := acme(t, srv.URL, Spec{Placement: auth.Bearer()}, client.WithUserAgent("Application Name"))
+	for _, c := range []struct {
+		hc  *http.Client
+		url string
+	}{{s.HTTPClient(), srv.URL}, {s.HTTPClient(), other.URL}, {tools.HTTP, srv.URL}} {
+		for _, ua := range []string{"", "mine/1.0"} {
+			req, _ := http.NewRequest(http.MethodGet, c.url, nil)
+			if ua != "" {
+				req.Header.Set("User-Agent", ua)
+			}
+			resp, err := c.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	want := []string{"Application Name", "mine/1.0", "Application Name", "mine/1.0", "Application Name", "mine/1.0"}
+	if !slices.Equal(uas, want) {
+		t.Errorf("User-Agents %q, want %q", uas, want)
+	}
+}

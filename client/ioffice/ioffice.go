@@ -303,7 +303,7 @@ func parseRedirect(raw, wantState string, allowMissing bool) (code, appCode stri
 	}
 	if e := v.Get("error"); e != "" {
 		return "", "", &auth.Error{Vendor: Vendor, Op: auth.OpAuthorize,
-			Code: auth.Scrub(e), Description: auth.Scrub(v.Get("error_description"))}
+			Code: auth.NewSecrets().Excerpt(e, 64), Description: auth.NewSecrets().Excerpt(v.Get("error_description"), 256)}
 	}
 	codes := v["code"]
 	if len(codes) != 1 || codes[0] == "" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -482,6 +483,14 @@ func TestParseRedirect(t *testing.T) {
 	var ae *auth.Error
 	if !errors.As(err, &ae) || ae.Code != "access_denied" || ae.Op != "authorize" {
 		t.Errorf("error redirect: %v", err)
+	}
+	// What the fragment says is the same excerpt a token endpoint's
+	// error gets: bounded, without control characters.
+	long := url.QueryEscape("\x1b]0;title\x07" + strings.Repeat("no ", 1000))
+	_, _, err = ioffice.ParseRedirect("#error=denied%0D%0Aforged&error_description="+long+"&state="+st, st)
+	if !errors.As(err, &ae) || len(ae.Description) > 260 || len(ae.Code) > 68 ||
+		strings.ContainsAny(ae.Code+ae.Description+err.Error(), "\x1b\x07\r\n") {
+		t.Errorf("error redirect with control characters and a long description: %q, %q", ae.Code, ae.Description)
 	}
 }
 

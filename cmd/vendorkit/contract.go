@@ -122,7 +122,10 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 	}
 
 	fmt.Fprintf(g.stdout, "vendorkit contract: %s against %s\n\n", strings.Join(vendors, ", "), where)
-	table := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	// Rows quote what deployments answered: escapes are removed before
+	// anything reaches the terminal.
+	var out strings.Builder
+	table := tabwriter.NewWriter(&out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "VENDOR\tCHECK\tRESULT\tTIME\tOPERATION\tDETAIL")
 	var all []contract.Result
 	var drift []contract.Drift
@@ -152,10 +155,11 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 			skipped++
 		}
 	}
-	fmt.Fprintf(g.stdout, "\ncontract: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	fmt.Fprintf(&out, "\ncontract: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if f.drift.enabled() {
-		printDrift(g.stdout, drift, f.drift.fail())
+		printDrift(&out, drift, f.drift.fail())
 	}
+	io.WriteString(g.stdout, termSafe(out.String()))
 
 	if f.junit != "" {
 		if err := writeJUnitFile(f.junit, func(w io.Writer) error {

@@ -122,6 +122,30 @@ func TestContractDrift(t *testing.T) {
 	}
 }
 
+// What a deployment answers reaches the terminal without escape
+// sequences: a property name that sets the window title is reported
+// with the sequence removed.
+func TestContractDriftTermSafe(t *testing.T) {
+	t.Setenv("VENDORKIT_CONTRACT", "")
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Misbehave: sandbox.Misbehaviour{
+		ExtraProperties: map[string]any{"\x1b]0;pwned\x07plan\x1b[2J": "\x1b[31mred"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	for k, val := range sb.Vendor("bss").Env() {
+		t.Setenv(k, val)
+	}
+	r := vk(t, "", "contract", "--live", "--vendor", "bss", "--drift")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !regexp.MustCompile(`(?m)^bss +GET /api/accounts/\{accountId\} \(getAccount\) +200 +property +\$\.plan +string`).MatchString(r.stdout) ||
+		strings.ContainsAny(r.stdout, "\x1b\x07") {
+		t.Errorf("stdout:\n%q", r.stdout)
+	}
+}
+
 func TestContractDriftUsage(t *testing.T) {
 	t.Setenv("VENDORKIT_CONTRACT", "")
 	if r := vk(t, "", "contract", "--vendor", "bss", "--drift=sometimes"); r.code != exitUsage || !strings.Contains(r.stderr, "--drift=fail") {

@@ -284,6 +284,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		}
 		v.tokens = newTokenStore(clock)
 		v.parts = d.build(v, &opts)
+		if err := checkEndpoints(val.router.Doc(), v.parts.endpoints); err != nil {
+			return fail(fmt.Errorf("sandbox: %s: %w", d.name, err))
+		}
 		if v.parts.fail == nil {
 			v.parts.fail = oauthError
 		}

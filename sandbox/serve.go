@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 )
 
@@ -30,6 +33,33 @@ const (
 	tokenOp                  // latency applies; counted by grant; no query string
 	pageOp                   // neither (iOFFICE's login page)
 )
+
+// checkEndpoints holds a vendor file's endpoints to its spec: every
+// operation the spec tags "token" (what the contract suite and the
+// clients treat as a token endpoint) is listed, and every listed one is
+// such an operation. A token endpoint left out would be served as a
+// resource: counted as one, and hit by resource faults.
+func checkEndpoints(doc *openapi3.T, endpoints map[string]endpoint) error {
+	tagged := map[string]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if slices.Contains(op.Tags, "token") {
+				tagged[op.OperationID] = true
+			}
+		}
+	}
+	for id := range tagged {
+		if _, ok := endpoints[id]; !ok {
+			return fmt.Errorf("operation %s is tagged \"token\" in the spec but missing from the vendor file's endpoints", id)
+		}
+	}
+	for id := range endpoints {
+		if !tagged[id] {
+			return fmt.Errorf("endpoints lists %s, which is not an operation the spec tags \"token\"", id)
+		}
+	}
+	return nil
+}
 
 // endpoint says what an operation is. grant names the grant for Stats,
 // from the request (body is the raw body, already read).

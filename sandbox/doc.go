@@ -1,7 +1,7 @@
-// Package sandbox runs local fake servers for the four vendors vendorkit
-// talks to: interworks.cloud BSS, Blueprint CPQ, Decisiv and iOFFICE. It is
-// the embedded default for the demo and the tests, and the local stand-in
-// for the vendors' live sandboxes.
+// Package sandbox runs local fake servers for the vendors vendorkit talks
+// to (today interworks.cloud BSS, Blueprint CPQ, Decisiv and iOFFICE). It
+// is the embedded default for the demo and the tests, and the local
+// stand-in for the vendors' live sandboxes.
 //
 // Each fake follows the vendor's own page (../shared/vendor-docs) to the
 // letter: the paths, headers, encodings, units and status codes the docs

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -116,8 +117,12 @@ func (s *Store) read(id auth.Identity) ([]byte, error) {
 	return readEntry(s.path(id, entrySuffix))
 }
 
+// readEntry returns the file's bytes (nil when there is none). Anything
+// but a regular file is not ours: opened without blocking, so that a FIFO
+// (which would block the open until a writer came, lock held) or a device
+// is reported, not waited on.
 func readEntry(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -125,6 +130,11 @@ func readEntry(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: the entry is not a regular file", auth.ErrBadStoredToken)
+	}
 	// A larger file is not ours; reading one byte more says so.
 	return io.ReadAll(io.LimitReader(f, envelope.MaxSize+1))
 }
@@ -154,11 +164,8 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 	s.removeOrphans(id)
 
 	raw, err := s.read(id)
-	if err != nil {
-		return false, err
-	}
 	var cur *auth.Token
-	if raw != nil {
+	if err == nil && raw != nil {
 		cur, err = s.codec.Decode(id, raw)
 	}
 	match, err := envelope.Matches(cur, err, old) // a bad entry counts as empty: old nil replaces it
@@ -274,6 +281,10 @@ func (s *Store) List(ctx context.Context) ([]auth.StoredEntry, error) {
 			return nil, err
 		}
 		raw, err := readEntry(filepath.Join(s.dir, name))
+		if errors.Is(err, auth.ErrBadStoredToken) {
+			out = append(out, auth.StoredEntry{Key: key, Err: err})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -33,9 +33,12 @@
 //
 // When Redis is unavailable, calls return its errors; the auth.Source then
 // keeps working on its in-process single flight and writes its token back
-// when Redis returns. Each command is bounded by the caller's context and
-// the client's own timeouts; with go-redis's default retries a command to
-// a stopped server fails after about a second.
+// when Redis returns. Every call returns when the caller's context ends,
+// even when Redis accepts connections and never answers (go-redis itself
+// checks a context only between retries); a command so abandoned finishes
+// in the background within the client's own timeouts, or at its Close.
+// With go-redis's default retries a command to a stopped server fails
+// after about a second.
 package redisstore
 
 import (
@@ -130,9 +133,58 @@ const (
 	wrongType = "\x00type"
 )
 
+// bounded runs f, which issues Redis commands, and returns its result or,
+// as soon as ctx ends, ctx's error. go-redis does not watch a context
+// during a command (it applies a deadline only with
+// ContextTimeoutEnabled): against a server that never answers, the caller
+// would wait for the client's dial or read timeout, however long. An
+// abandoned f finishes in its goroutine; undo, if set, then takes back
+// what it did (a lease taken that nobody will release).
+func bounded[T any](ctx context.Context, f func() (T, error), undo func(T)) (T, error) {
+	if ctx.Done() == nil {
+		return f()
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	var (
+		mu           sync.Mutex
+		done, gaveUp bool
+	)
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f()
+		mu.Lock()
+		defer mu.Unlock()
+		if gaveUp {
+			if undo != nil && err == nil {
+				go undo(v)
+			}
+			return
+		}
+		done = true
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if done { // f finished meanwhile: its result, not a lost one
+		r := <-ch
+		return r.v, r.err
+	}
+	gaveUp = true
+	var zero T
+	return zero, ctx.Err()
+}
+
 // get returns the entry's bytes, absent or wrongType.
 func (s *Store) get(ctx context.Context, id auth.Identity) (string, error) {
-	v, err := s.rdb.Get(ctx, s.EntryKey(id)).Result()
+	v, err := bounded(ctx, func() (string, error) { return s.rdb.Get(ctx, s.EntryKey(id)).Result() }, nil)
 	switch {
 	case errors.Is(err, redis.Nil):
 		return absent, nil
@@ -205,8 +257,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 		}
 		ttl = s.entryTTL(new, now)
 	}
-	n, err := casScript.Run(ctx, s.rdb, []string{s.EntryKey(id)},
-		raw, data, ttl.Milliseconds(), s.channel(id)).Int()
+	n, err := bounded(ctx, func() (int, error) {
+		return casScript.Run(ctx, s.rdb, []string{s.EntryKey(id)},
+			raw, data, ttl.Milliseconds(), s.channel(id)).Int()
+	}, nil)
 	if err != nil {
 		return false, err
 	}
@@ -245,46 +299,61 @@ return 0
 
 // TryLease takes id's lease with SET NX PX LeaseTTL (see auth.Leaser).
 // While held, a goroutine renews it every third of the TTL; release stops
-// it and deletes the lease if it is still ours, bounded by the TTL.
+// it and deletes the lease if it is still ours, bounded by the TTL. A
+// lease taken after ctx ended (the SET was abandoned, not the server's
+// answer) is released as soon as the answer comes.
 func (s *Store) TryLease(ctx context.Context, id auth.Identity) (func(), bool, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	token := hex.EncodeToString(b[:])
 	key := s.leaseKey(id)
-	ok, err := s.rdb.SetNX(ctx, key, token, s.leaseTTL).Result()
+	releaseCtx := context.WithoutCancel(ctx)
+	release := func() {
+		rctx, cancel := context.WithTimeout(releaseCtx, s.leaseTTL)
+		defer cancel()
+		_, _ = bounded(rctx, func() (any, error) {
+			return nil, releaseScript.Run(rctx, s.rdb, []string{key}, token, s.channel(id)).Err()
+		}, nil)
+	}
+	ok, err := bounded(ctx, func() (bool, error) { return s.rdb.SetNX(ctx, key, token, s.leaseTTL).Result() },
+		func(ok bool) {
+			if ok {
+				release()
+			}
+		})
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	stop := make(chan struct{})
+	stop, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go s.renew(key, token, stop, done)
+	go s.renew(stop, key, token, done)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			close(stop)
+			cancel()
 			<-done
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.leaseTTL)
-			defer cancel()
-			_ = releaseScript.Run(rctx, s.rdb, []string{key}, token, s.channel(id)).Err()
+			release()
 		})
 	}, true, nil
 }
 
-// renew extends the lease while its holder lives. A renewal that fails
-// is not fatal: the lease then expires, and the compare-and-swap still
-// fences a late writer.
-func (s *Store) renew(key, token string, stop <-chan struct{}, done chan<- struct{}) {
+// renew extends the lease until stop ends. A renewal that fails is not
+// fatal: the lease then expires, and the compare-and-swap still fences a
+// late writer.
+func (s *Store) renew(stop context.Context, key, token string, done chan<- struct{}) {
 	defer close(done)
 	every := s.leaseTTL / 3
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-stop:
+		case <-stop.Done():
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), every)
-			_ = renewScript.Run(ctx, s.rdb, []string{key}, token, s.leaseTTL.Milliseconds()).Err()
+			ctx, cancel := context.WithTimeout(stop, every)
+			_, _ = bounded(ctx, func() (any, error) {
+				return nil, renewScript.Run(ctx, s.rdb, []string{key}, token, s.leaseTTL.Milliseconds()).Err()
+			}, nil)
 			cancel()
 		}
 	}
@@ -300,6 +369,11 @@ func (s *Store) WaitLease(ctx context.Context, id auth.Identity) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	_, err := bounded(ctx, func() (any, error) { return nil, s.waitLease(ctx, id) }, nil)
+	return err
+}
+
+func (s *Store) waitLease(ctx context.Context, id auth.Identity) error {
 	// go-redis opens a connection per subscription: one for the whole wait.
 	ps := s.rdb.Subscribe(ctx, s.channel(id))
 	defer ps.Close()
@@ -371,6 +445,10 @@ func (s *Store) List(ctx context.Context) ([]auth.StoredEntry, error) {
 		}
 		return out, it.Err()
 	}
+	return bounded(ctx, func() ([]auth.StoredEntry, error) { return s.list(ctx, scan) }, nil)
+}
+
+func (s *Store) list(ctx context.Context, scan func(context.Context, redis.UniversalClient) ([]auth.StoredEntry, error)) ([]auth.StoredEntry, error) {
 	cc, ok := s.rdb.(*redis.ClusterClient)
 	if !ok {
 		return scan(ctx, s.rdb)

@@ -51,10 +51,6 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 			if err := relativePath(path); err != nil {
 				return err
 			}
-			body, err := readData(data, g.stdin)
-			if err != nil {
-				return err
-			}
 			v, c, err := g.openVendor(vendor, baseURL)
 			if err != nil {
 				return err
@@ -64,13 +60,17 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 				path = "/" + path
 			}
 			return bounded(cmd.Context(), timeout, func(ctx context.Context) error {
+				body, err := readData(ctx, data, g.stdin)
+				if err != nil {
+					return err
+				}
 				return g.do(ctx, c, v.Placement, method, path, body, headers)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&vendor, "vendor", "", "vendor: "+vendorNames())
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "override VENDORKIT_<VENDOR>_BASE_URL")
-	cmd.Flags().StringVarP(&data, "data", "d", "", "request body: @FILE, - for stdin, or the literal body")
+	cmd.Flags().StringVarP(&data, "data", "d", "", "request body: @FILE, - for stdin (up to 32 MiB), or the literal body")
 	cmd.Flags().StringArrayVarP(&headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
 	addTimeout(cmd, &timeout, defaultTimeout)
 	addNoCache(cmd, g)
@@ -195,23 +195,35 @@ func (g *globals) errorExcerpt(c vendorClient, own *auth.Secrets, body io.Reader
 }
 
 // readData resolves --data: "" no body, "-" stdin, "@file" a file, else
-// the literal value.
-func readData(data string, stdin io.Reader) ([]byte, error) {
+// the literal value. Reading stdin or the file is bounded by ctx (a pipe
+// nobody closes, a FIFO) and by maxDataBody (/dev/zero).
+func readData(ctx context.Context, data string, stdin io.Reader) ([]byte, error) {
+	var read func() ([]byte, error)
 	switch {
 	case data == "":
 		return nil, nil
 	case data == "-":
-		b, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, usagef("--data -: reading stdin: %v", err)
-		}
-		return b, nil
+		read = readLimited(stdin, maxDataBody)
 	case strings.HasPrefix(data, "@"):
-		b, err := os.ReadFile(data[1:])
-		if err != nil {
-			return nil, usagef("--data %s: %v", data, err)
+		read = func() ([]byte, error) {
+			f, err := os.Open(data[1:])
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			return readLimited(f, maxDataBody)()
 		}
-		return b, nil
+	default:
+		return []byte(data), nil
 	}
-	return []byte(data), nil
+	b, err := readBounded(ctx, read)
+	switch {
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("--data %s: %w", termSafe(data), err)
+	case err != nil:
+		return nil, usagef("--data %s: %v", termSafe(data), err)
+	case len(b) > maxDataBody:
+		return nil, usagef("--data %s: more than %d MiB; vendorkit do sends bodies up to that size", termSafe(data), maxDataBody>>20)
+	}
+	return b, nil
 }

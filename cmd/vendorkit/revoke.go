@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -78,11 +77,11 @@ their cached token.`,
 				if !ok {
 					return fmt.Errorf("%s: the vendor's descriptor says it revokes, its flow cannot", v.Name)
 				}
-				tok, err := readToken(g.stdin)
-				if err != nil {
-					return err
-				}
 				err = bounded(cmd.Context(), timeout, func(ctx context.Context) error {
+					tok, err := readToken(ctx, g.stdin)
+					if err != nil {
+						return err
+					}
 					if err := r.Revoke(ctx, &auth.Token{AccessToken: tok}); err != nil {
 						return err
 					}
@@ -135,10 +134,13 @@ their cached token.`,
 // maxTokenInput bounds what --token - reads.
 const maxTokenInput = 64 << 10
 
-// readToken reads one token from r: surrounding white space trimmed,
-// nothing else on the line. Errors never quote the input.
-func readToken(r io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(bufio.NewReader(r), maxTokenInput+1))
+// readToken reads one token from r, bounded by ctx: surrounding white
+// space trimmed, nothing else on the line. Errors never quote the input.
+func readToken(ctx context.Context, r io.Reader) (string, error) {
+	b, err := readBounded(ctx, readLimited(r, maxTokenInput))
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("--token -: %w", err)
+	}
 	if err != nil {
 		return "", usagef("--token -: reading stdin: %v", err)
 	}

@@ -47,6 +47,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -139,8 +140,11 @@ const (
 // ContextTimeoutEnabled): against a server that never answers, the caller
 // would wait for the client's dial or read timeout, however long. An
 // abandoned f finishes in its goroutine; undo, if set, then takes back
-// what it did (a lease taken that nobody will release).
+// what it did (a lease taken that nobody will release). A panic in f is
+// an error: go-redis panics on some malformed replies (a bulk length near
+// MaxInt64), and f runs in a goroutine no caller's recover reaches.
 func bounded[T any](ctx context.Context, f func() (T, error), undo func(T)) (T, error) {
+	f = recovered(f)
 	if ctx.Done() == nil {
 		return f()
 	}
@@ -180,6 +184,24 @@ func bounded[T any](ctx context.Context, f func() (T, error), undo func(T)) (T, 
 	gaveUp = true
 	var zero T
 	return zero, ctx.Err()
+}
+
+// recovered returns f with a panic turned into an error. The panic value
+// is not kept: it may quote the reply.
+func recovered[T any](f func() (T, error)) func() (T, error) {
+	return func() (v T, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				var zero T
+				what := fmt.Sprintf("%T", p)
+				if re, ok := p.(runtime.Error); ok { // the runtime's own text
+					what = re.Error()
+				}
+				v, err = zero, fmt.Errorf("vendorkit: redisstore: the Redis client panicked on a reply (%s)", what)
+			}
+		}()
+		return f()
+	}
 }
 
 // get returns the entry's bytes, absent or wrongType.

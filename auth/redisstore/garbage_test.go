@@ -143,16 +143,16 @@ func bulk(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\
 // (no entry, no lease, scripts succeed).
 func goodReply(cmd []string) string {
 	switch strings.ToUpper(cmd[0]) {
-	case "GET":
-		return "$-1\r\n"
+	case "GETRANGE":
+		return "$0\r\n\r\n"
+	case "EXISTS":
+		return ":0\r\n"
 	case "EVALSHA", "EVAL":
 		return ":1\r\n"
 	case "SET":
 		return "+OK\r\n"
 	case "SUBSCRIBE":
 		return "*3\r\n" + bulk("subscribe") + bulk(cmd[1]) + ":1\r\n"
-	case "EXISTS":
-		return ":0\r\n"
 	case "SCAN":
 		return "*2\r\n" + bulk("0") + "*0\r\n"
 	}
@@ -201,11 +201,11 @@ func TestGarbageRepliesAreErrors(t *testing.T) {
 		"List":      func(ctx context.Context) error { _, err := s.List(ctx); return err },
 	}
 	sends := map[string][]string{
-		"GET":       {"Load", "CompareAndSwap"},
+		"GETRANGE":  {"Load", "CompareAndSwap"},
 		"EVALSHA":   {"CompareAndSwap"},
 		"SET":       {"TryLease"},
 		"SUBSCRIBE": {"WaitLease"},
-		"EXISTS":    {"WaitLease"},
+		"EXISTS":    {"WaitLease", "Load", "CompareAndSwap"},
 		"SCAN":      {"List"},
 	}
 	replies := map[string]string{

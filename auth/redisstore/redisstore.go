@@ -47,6 +47,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -139,8 +140,11 @@ const (
 // ContextTimeoutEnabled): against a server that never answers, the caller
 // would wait for the client's dial or read timeout, however long. An
 // abandoned f finishes in its goroutine; undo, if set, then takes back
-// what it did (a lease taken that nobody will release).
+// what it did (a lease taken that nobody will release). A panic in f is
+// an error: go-redis panics on some malformed replies (a bulk length near
+// MaxInt64), and f runs in a goroutine no caller's recover reaches.
 func bounded[T any](ctx context.Context, f func() (T, error), undo func(T)) (T, error) {
+	f = recovered(f)
 	if ctx.Done() == nil {
 		return f()
 	}
@@ -182,9 +186,28 @@ func bounded[T any](ctx context.Context, f func() (T, error), undo func(T)) (T, 
 	return zero, ctx.Err()
 }
 
-// get returns the entry's bytes, absent or wrongType.
+// recovered returns f with a panic turned into an error. The panic value
+// is not kept: it may quote the reply.
+func recovered[T any](f func() (T, error)) func() (T, error) {
+	return func() (v T, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				var zero T
+				what := fmt.Sprintf("%T", p)
+				if re, ok := p.(runtime.Error); ok { // the runtime's own text
+					what = re.Error()
+				}
+				v, err = zero, fmt.Errorf("vendorkit: redisstore: the Redis client panicked on a reply (%s)", what)
+			}
+		}()
+		return f()
+	}
+}
+
+// get returns the entry's first envelope.MaxSize+1 bytes (more says it is
+// not ours: a huge value is not read), absent or wrongType.
 func (s *Store) get(ctx context.Context, id auth.Identity) (string, error) {
-	v, err := bounded(ctx, func() (string, error) { return s.rdb.Get(ctx, s.EntryKey(id)).Result() }, nil)
+	v, err := bounded(ctx, func() (string, error) { return getEntry(ctx, s.rdb, s.EntryKey(id)) }, nil)
 	switch {
 	case errors.Is(err, redis.Nil):
 		return absent, nil
@@ -194,6 +217,21 @@ func (s *Store) get(ctx context.Context, id auth.Identity) (string, error) {
 		return "", err
 	}
 	return v, nil
+}
+
+// getEntry reads key's first envelope.MaxSize+1 bytes; redis.Nil when
+// there is no key. GETRANGE answers "" for a missing key and for an empty
+// value alike: only then does EXISTS tell them apart.
+func getEntry(ctx context.Context, c redis.Cmdable, key string) (string, error) {
+	v, err := c.GetRange(ctx, key, 0, envelope.MaxSize).Result()
+	if err != nil || v != "" {
+		return v, err
+	}
+	n, err := c.Exists(ctx, key).Result()
+	if err == nil && n == 0 {
+		err = redis.Nil
+	}
+	return v, err
 }
 
 func (s *Store) decode(id auth.Identity, raw string) (*auth.Token, error) {
@@ -216,12 +254,14 @@ func (s *Store) Load(ctx context.Context, id auth.Identity) (*auth.Token, error)
 }
 
 // casScript replaces KEYS[1] iff it still holds ARGV[1] (absent and
-// wrongType included), with ARGV[2] ("" = delete) and a TTL of ARGV[3] ms
-// (0 = none), and publishes on ARGV[4].
+// wrongType included; compared as get reads it, the first ARGV[5]+1
+// bytes), with ARGV[2] ("" = delete) and a TTL of ARGV[3] ms (0 = none),
+// and publishes on ARGV[4].
 var casScript = redis.NewScript(`
 local t = redis.call('TYPE', KEYS[1])['ok']
 local cur = '\0none'
-if t == 'string' then cur = redis.call('GET', KEYS[1])
+if t == 'string' then
+  cur = redis.call('GETRANGE', KEYS[1], 0, ARGV[5])
 elseif t ~= 'none' then cur = '\0type' end
 if cur ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then
@@ -259,7 +299,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 	}
 	n, err := bounded(ctx, func() (int, error) {
 		return casScript.Run(ctx, s.rdb, []string{s.EntryKey(id)},
-			raw, data, ttl.Milliseconds(), s.channel(id)).Int()
+			raw, data, ttl.Milliseconds(), s.channel(id), envelope.MaxSize).Int()
 	}, nil)
 	if err != nil {
 		return false, err
@@ -429,7 +469,7 @@ func (s *Store) List(ctx context.Context) ([]auth.StoredEntry, error) {
 			if !strings.HasSuffix(key, "}") || strings.ContainsAny(hash, "{}") {
 				continue
 			}
-			raw, err := c.Get(ctx, key).Result()
+			raw, err := getEntry(ctx, c, key)
 			if errors.Is(err, redis.Nil) {
 				continue
 			}

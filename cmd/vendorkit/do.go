@@ -48,6 +48,9 @@ scrubbed, on stderr. --timeout bounds the whole command.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			method, path := strings.ToUpper(args[0]), args[1]
+			if err := httpMethod(args[0]); err != nil {
+				return err
+			}
 			if err := relativePath(path); err != nil {
 				return err
 			}
@@ -136,12 +139,48 @@ func (g *globals) do(ctx context.Context, c vendorClient, placement auth.Placeme
 // relativePath refuses a PATH that is an absolute URL (or names a host):
 // the token goes only to the base URL's origin, so such a request could
 // never be sent as asked. The URL is not quoted: it may hold a password.
+//
+// It also refuses a PATH that cannot be sent as typed: a control character
+// (C0, DEL, C1), bytes that are not UTF-8, a space in the query (net/http
+// writes a query raw into the request line, so it would split it), a bad
+// %-escape. It is not quoted either.
 func relativePath(path string) error {
+	switch {
+	case !utf8.ValidString(path):
+		return usagef("PATH is not UTF-8; percent-encode its bytes (%%FF)")
+	case strings.ContainsFunc(path, isControl):
+		return usagef("PATH holds a control character; percent-encode it (%%0A for a newline)")
+	}
+	if _, query, ok := strings.Cut(path, "?"); ok && strings.Contains(query, " ") {
+		return usagef("PATH's query holds a space; percent-encode it (%%20 or +)")
+	}
 	u, err := url.Parse(path)
-	if err == nil && u.Scheme == "" && u.Host == "" && !strings.HasPrefix(path, "//") {
+	if err != nil {
+		return usagef("PATH is not a valid URL path (a %% not followed by two hex digits?)")
+	}
+	if u.Scheme == "" && u.Host == "" && !strings.HasPrefix(path, "//") {
 		return nil
 	}
 	return usagef("PATH must be a path under the base URL, such as /api/accounts/1, not an absolute URL; --base-url chooses the host")
+}
+
+// isControl: C0, DEL and C1 control characters.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) }
+
+// httpMethod refuses a METHOD that is not an HTTP token (RFC 9110 §5.6.2),
+// the empty one included (net/http would send GET), before anything is
+// read or sent. It is quoted with Go escapes, never raw.
+func httpMethod(m string) error {
+	ok := m != ""
+	for i := 0; i < len(m) && ok; i++ {
+		c := m[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	}
+	if !ok {
+		return usagef("METHOD %q is not an HTTP method (GET, POST, PUT, PATCH, DELETE...)", m)
+	}
+	return nil
 }
 
 // ownHeader refuses a -H that would carry a credential the client sets

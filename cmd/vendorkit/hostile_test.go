@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vendorkit/vendorkit/sandbox"
 )
@@ -548,5 +549,70 @@ func TestSecretSplitByEscapeScrubbed(t *testing.T) {
 			t.Errorf("%s: exit %d\n%q", v, r.code, r.stderr)
 		}
 		noSecret(t, r, false)
+	}
+}
+
+// A METHOD or PATH no request can carry as typed (a control character,
+// bytes that are not UTF-8, a space in the query, which net/http would
+// write raw into the request line) is a usage error before anything is
+// sent, not even a token request, and the argument is not echoed raw.
+func TestDoRefusesUnsendableArguments(t *testing.T) {
+	var tokens, resources atomic.Int64
+	var last atomic.Value
+	hostileBSS(t, func(w http.ResponseWriter, r *http.Request) {
+		tokens.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":%q,"token_type":"bearer","expires_in":1799}`, hostileToken)
+	}, func(w http.ResponseWriter, r *http.Request) {
+		resources.Add(1)
+		last.Store(r.Method + " " + r.RequestURI)
+		fmt.Fprint(w, "ok")
+	})
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/a\x00b", "PATH"},
+		{"GET", "/a\x1b[31mred", "PATH"},
+		{"GET", "/a\r\nX-Injected: 1", "PATH"},
+		{"GET", "/a\x7fb", "PATH"},
+		{"GET", "/a\u009b31mb", "PATH"},
+		{"GET", "/a\xffb", "PATH"},
+		{"GET", "/x?q=a\xffb", "PATH"},
+		{"GET", "/x?q=a\u009b2J", "PATH"},
+		{"GET", "/x?q=a b", "PATH"},
+		{"GET", "/x%zz", "PATH"},
+		{"", "/x", "METHOD"},
+		{"G ET", "/x", "METHOD"},
+		{"g\x1b[2Jet", "/x", "METHOD"},
+		{"GET\n", "/x", "METHOD"},
+		{"G\xffT", "/x", "METHOD"},
+		{"GET\u009b", "/x", "METHOD"},
+		{"GET(", "/x", "METHOD"},
+	} {
+		r := vk(t, "", "do", "--vendor", "bss", tc.method, tc.path)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+			t.Errorf("%q %q: exit %d, stdout %q, stderr %q; want exit 2 and one line about %s", tc.method, tc.path, r.code, r.stdout, r.stderr, tc.want)
+		}
+		if strings.Contains(r.stderr, "absolute URL") {
+			t.Errorf("%q %q: refused as an absolute URL: %q", tc.method, tc.path, r.stderr)
+		}
+		if !utf8.ValidString(r.stderr) || strings.ContainsFunc(strings.TrimSuffix(r.stderr, "\n"), func(c rune) bool {
+			return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)
+		}) {
+			t.Errorf("%q %q: raw bytes on stderr: %q", tc.method, tc.path, r.stderr)
+		}
+	}
+	if n, m := tokens.Load(), resources.Load(); n != 0 || m != 0 {
+		t.Fatalf("refused arguments sent %d token requests and %d requests (last %q)", n, m, last.Load())
+	}
+	// What can be sent as typed still is: a lower-case method, a space in
+	// the path (percent-encoded), an escaped query.
+	for _, tc := range []struct{ method, path, want string }{
+		{"get", "/a b", "GET /a%20b"},
+		{"patch", "/x?q=%C3%A9+b", "PATCH /x?q=%C3%A9+b"},
+		{"GET", "/caf\u00e9", "GET /caf%C3%A9"},
+	} {
+		mustRun(t, "", "do", "--vendor", "bss", tc.method, tc.path)
+		if got := last.Load(); got != tc.want {
+			t.Errorf("%q %q: sent %q, want %q", tc.method, tc.path, got, tc.want)
+		}
 	}
 }

@@ -1,0 +1,249 @@
+package redisstore_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/auth/internal/storetest"
+	"github.com/vendorkit/vendorkit/auth/redisstore"
+)
+
+// fakeRedis speaks RESP2 on a loopback port: it reads commands and
+// answers each with reply(cmd), raw bytes, whatever they are. The
+// connection handshake (HELLO, refused as by an old server; CLIENT) is
+// answered as a real server would, unless reply handles it.
+type fakeRedis struct {
+	ln    net.Listener
+	reply func(cmd []string) string
+	mu    sync.Mutex
+	conns []net.Conn
+	seen  []string // command names, in order
+}
+
+func startFakeRedis(t *testing.T, reply func(cmd []string) string) *fakeRedis {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeRedis{ln: ln, reply: reply}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			f.conns = append(f.conns, c)
+			f.mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				f.serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		f.mu.Lock()
+		for _, c := range f.conns {
+			c.Close()
+		}
+		f.mu.Unlock()
+		wg.Wait()
+	})
+	return f
+}
+
+func (f *fakeRedis) serve(c net.Conn) {
+	rd := bufio.NewReader(c)
+	for {
+		cmd, err := readCommand(rd)
+		if err != nil {
+			return
+		}
+		name := strings.ToUpper(cmd[0])
+		f.mu.Lock()
+		f.seen = append(f.seen, name)
+		f.mu.Unlock()
+		out := f.reply(cmd)
+		if out == "" {
+			switch name {
+			case "HELLO":
+				out = "-ERR unknown command 'HELLO'\r\n"
+			case "CLIENT":
+				out = "+OK\r\n"
+			}
+		}
+		if out == closeConn {
+			return
+		}
+		if _, err := io.WriteString(c, out); err != nil {
+			return
+		}
+	}
+}
+
+// closeConn as a reply closes the connection instead.
+const closeConn = "\x00close"
+
+func (f *fakeRedis) commands() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.seen...)
+}
+
+func readCommand(rd *bufio.Reader) ([]string, error) {
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "*")))
+	if err != nil || n <= 0 {
+		return nil, io.ErrUnexpectedEOF
+	}
+	cmd := make([]string, n)
+	for i := range cmd {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		l, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
+		if err != nil {
+			return nil, err
+		}
+		b := make([]byte, l+2)
+		if _, err := io.ReadFull(rd, b); err != nil {
+			return nil, err
+		}
+		cmd[i] = string(b[:l])
+	}
+	return cmd, nil
+}
+
+func bulk(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\r\n" }
+
+// goodReply answers the commands the store sends as an empty Redis would
+// (no entry, no lease, scripts succeed).
+func goodReply(cmd []string) string {
+	switch strings.ToUpper(cmd[0]) {
+	case "GETRANGE":
+		return "$0\r\n\r\n"
+	case "EXISTS":
+		return ":0\r\n"
+	case "EVALSHA", "EVAL":
+		return ":1\r\n"
+	case "SET":
+		return "+OK\r\n"
+	case "SUBSCRIBE":
+		return "*3\r\n" + bulk("subscribe") + bulk(cmd[1]) + ":1\r\n"
+	case "SCAN":
+		return "*2\r\n" + bulk("0") + "*0\r\n"
+	}
+	return ""
+}
+
+// A server answering errors or garbage to any command the store sends
+// makes each call that sends it return an error (neither a bad entry nor a
+// success, and no panic: a bulk or array length near MaxInt64 made
+// go-redis panic in a goroutine no recover reached, killing the process),
+// and the same client works again once the server answers properly.
+func TestGarbageRepliesAreErrors(t *testing.T) {
+	var bad atomic.Pointer[[2]string] // command, reply
+	f := startFakeRedis(t, func(cmd []string) string {
+		if b := bad.Load(); b != nil && strings.EqualFold(cmd[0], b[0]) {
+			return b[1]
+		}
+		return goodReply(cmd)
+	})
+	rdb := redis.NewClient(&redis.Options{Addr: f.ln.Addr().String(), MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := redisstore.New(rdb, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := storetest.ID
+	ops := map[string]func(ctx context.Context) error{
+		"Load": func(ctx context.Context) error { _, err := s.Load(ctx, id); return err },
+		"CompareAndSwap": func(ctx context.Context) error {
+			ok, err := s.CompareAndSwap(ctx, id, nil, storetest.Tok("new"))
+			if err == nil && !ok {
+				return errors.New("not swapped")
+			}
+			return err
+		},
+		"TryLease": func(ctx context.Context) error {
+			rel, ok, err := s.TryLease(ctx, id)
+			if ok {
+				rel()
+			} else if err == nil {
+				return errors.New("lease not taken")
+			}
+			return err
+		},
+		"WaitLease": func(ctx context.Context) error { return s.WaitLease(ctx, id) },
+		"List":      func(ctx context.Context) error { _, err := s.List(ctx); return err },
+	}
+	sends := map[string][]string{
+		"GETRANGE":  {"Load", "CompareAndSwap"},
+		"EVALSHA":   {"CompareAndSwap"},
+		"SET":       {"TryLease"},
+		"SUBSCRIBE": {"WaitLease"},
+		"EXISTS":    {"WaitLease", "Load", "CompareAndSwap"},
+		"SCAN":      {"List"},
+	}
+	replies := map[string]string{
+		"ERR":             "-ERR something broke\r\n",
+		"READONLY":        "-READONLY You can't write against a read only replica.\r\n",
+		"LOADING":         "-LOADING Redis is loading the dataset in memory\r\n",
+		"MASTERDOWN":      "-MASTERDOWN Link with MASTER is down\r\n",
+		"HTTP":            "HTTP/1.1 400 Bad Request\r\n\r\n",
+		"negative array":  "*-5\r\n",
+		"closed":          closeConn,
+		"bulk of 2^63-1":  "$9223372036854775807\r\n",
+		"bulk of 2^63-2":  "$9223372036854775806\r\n",
+		"array of 2^63-1": "*9223372036854775807\r\n",
+	}
+	run := func(name string, op func(context.Context) error) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // hang guard
+		defer cancel()
+		err := op(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("%s: still waiting after 20s", name)
+		}
+		return err
+	}
+	for cmd, names := range sends {
+		for rname, reply := range replies {
+			bad.Store(&[2]string{cmd, reply})
+			for _, name := range names {
+				err := run(name, ops[name])
+				if err == nil || errors.Is(err, auth.ErrBadStoredToken) {
+					t.Errorf("%s answered %s: %s returned %v, want a store error", cmd, rname, name, err)
+				}
+			}
+			bad.Store(nil)
+			for name, op := range ops {
+				if err := run(name, op); err != nil {
+					t.Errorf("after %s answered %s: %s: %v", cmd, rname, name, err)
+				}
+			}
+		}
+	}
+}

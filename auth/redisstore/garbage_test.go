@@ -1,14 +1,9 @@
 package redisstore_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"io"
-	"net"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,125 +14,6 @@ import (
 	"github.com/vendorkit/vendorkit/auth/internal/storetest"
 	"github.com/vendorkit/vendorkit/auth/redisstore"
 )
-
-// fakeRedis speaks RESP2 on a loopback port: it reads commands and
-// answers each with reply(cmd), raw bytes, whatever they are. The
-// connection handshake (HELLO, refused as by an old server; CLIENT) is
-// answered as a real server would, unless reply handles it.
-type fakeRedis struct {
-	ln    net.Listener
-	reply func(cmd []string) string
-	mu    sync.Mutex
-	conns []net.Conn
-	seen  []string // command names, in order
-}
-
-func startFakeRedis(t *testing.T, reply func(cmd []string) string) *fakeRedis {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeRedis{ln: ln, reply: reply}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			f.mu.Lock()
-			f.conns = append(f.conns, c)
-			f.mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				f.serve(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		f.mu.Lock()
-		for _, c := range f.conns {
-			c.Close()
-		}
-		f.mu.Unlock()
-		wg.Wait()
-	})
-	return f
-}
-
-func (f *fakeRedis) serve(c net.Conn) {
-	rd := bufio.NewReader(c)
-	for {
-		cmd, err := readCommand(rd)
-		if err != nil {
-			return
-		}
-		name := strings.ToUpper(cmd[0])
-		f.mu.Lock()
-		f.seen = append(f.seen, name)
-		f.mu.Unlock()
-		out := f.reply(cmd)
-		if out == "" {
-			switch name {
-			case "HELLO":
-				out = "-ERR unknown command 'HELLO'\r\n"
-			case "CLIENT":
-				out = "+OK\r\n"
-			}
-		}
-		if out == closeConn {
-			return
-		}
-		if _, err := io.WriteString(c, out); err != nil {
-			return
-		}
-	}
-}
-
-// closeConn as a reply closes the connection instead.
-const closeConn = "\x00close"
-
-func (f *fakeRedis) commands() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.seen...)
-}
-
-func readCommand(rd *bufio.Reader) ([]string, error) {
-	line, err := rd.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "*")))
-	if err != nil || n <= 0 {
-		return nil, io.ErrUnexpectedEOF
-	}
-	cmd := make([]string, n)
-	for i := range cmd {
-		line, err := rd.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		l, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
-		if err != nil {
-			return nil, err
-		}
-		b := make([]byte, l+2)
-		if _, err := io.ReadFull(rd, b); err != nil {
-			return nil, err
-		}
-		cmd[i] = string(b[:l])
-	}
-	return cmd, nil
-}
-
-func bulk(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\r\n" }
 
 // goodReply answers the commands the store sends as an empty Redis would
 // (no entry, no lease, scripts succeed).

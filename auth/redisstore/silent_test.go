@@ -3,9 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,70 +13,16 @@ import (
 	"github.com/vendorkit/vendorkit/auth/redisstore"
 )
 
-// silentRedis accepts connections and reads what is sent, never
-// answering: a hung server, or a port that is not Redis's. got counts the
-// bytes received.
-type silentRedis struct {
-	ln    net.Listener
-	got   atomic.Int64
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func startSilentRedis(t *testing.T) *silentRedis {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &silentRedis{ln: ln}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns = append(s.conns, c)
-			s.mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				b := make([]byte, 4096)
-				for {
-					n, err := c.Read(b)
-					s.got.Add(int64(n))
-					if err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		s.mu.Lock()
-		for _, c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		wg.Wait()
-	})
-	return s
-}
-
-// cancelOnSend returns a context cancelled once the server has received
-// more than it had: the call is then blocked on it.
-func (s *silentRedis) cancelOnSend(t *testing.T) context.Context {
+// cancelOnSend returns a context cancelled once the server receives its
+// next command: the call is then blocked on it.
+func (f *fakeRedis) cancelOnSend(t *testing.T) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	before := s.got.Load()
+	next := f.arrival()
 	go func() {
-		for s.got.Load() == before && ctx.Err() == nil {
-			time.Sleep(time.Millisecond)
+		select {
+		case <-next:
+		case <-ctx.Done():
 		}
 		cancel()
 	}()
@@ -101,7 +44,7 @@ func returns(t *testing.T, what string, done <-chan struct{}) {
 // returns its context's error once the context is cancelled, whatever the
 // client's own timeouts; a Source using the store closes promptly.
 func TestSilentRedisBoundedByContext(t *testing.T) {
-	srv := startSilentRedis(t)
+	srv := startFakeRedis(t, func([]string) string { return noReply })
 	rdb := redis.NewClient(&redis.Options{Addr: srv.ln.Addr().String(),
 		DialTimeout: time.Hour, ReadTimeout: time.Hour, WriteTimeout: time.Hour})
 	t.Cleanup(func() { rdb.Close() })
@@ -133,12 +76,10 @@ func TestSilentRedisBoundedByContext(t *testing.T) {
 
 	src := auth.NewSource(&countingFlow{}, auth.SourceOptions{Vendor: id.Vendor, Identity: id, Store: s,
 		FetchTimeout: time.Hour})
-	before := srv.got.Load()
+	next := srv.arrival()
 	tokErr := make(chan error, 1)
 	go func() { _, err := src.Token(context.Background()); tokErr <- err }()
-	for srv.got.Load() == before {
-		time.Sleep(time.Millisecond)
-	}
+	<-next
 	closed := make(chan struct{})
 	go func() { defer close(closed); src.Close() }()
 	returns(t, "Source.Close", closed)

@@ -262,42 +262,15 @@ func TestDoScrubsTheUsersOwnCredentials(t *testing.T) {
 // A vendor's reason phrase and body with terminal escape sequences: none
 // reaches stderr. (A raw server: net/http will not write such a status line.)
 func TestTerminalEscapesStripped(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer l.Close()
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // safety net only
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					_, _ = io.Copy(io.Discard, req.Body)
-					body := `{"access_token":"tok-abcdef","token_type":"bearer","expires_in":600}`
-					status := "200 OK"
-					if req.URL.Path != "/oauth/token" {
-						body = "\x1b]0;pwned\x07\x1b[2Jgone \x9b31m"
-						status = "418 I'm \x1b[5ma teapot"
-					}
-					fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s", status, len(body), body)
-				}
-			})
+	rawBSS(t, func(r *http.Request) string {
+		body := `{"access_token":"tok-abcdef","token_type":"bearer","expires_in":600}`
+		status := "200 OK"
+		if r.URL.Path != "/oauth/token" {
+			body = "\x1b]0;pwned\x07\x1b[2Jgone \x9b31m"
+			status = "418 I'm \x1b[5ma teapot"
 		}
+		return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s", status, len(body), body)
 	})
-	hostileBSS(t, nil, nil)
-	t.Setenv("VENDORKIT_BSS_BASE_URL", "http://"+l.Addr().String())
 	r := vk(t, "", "do", "-v", "--vendor", "bss", "GET", "/api/accounts/1")
 	if r.code != exitHTTP {
 		t.Fatalf("exit %d: %q", r.code, r.stderr)

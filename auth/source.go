@@ -513,11 +513,13 @@ func (s *Source) maybeBackground(now time.Time) {
 		return
 	}
 	s.stats.background.Add(1)
+	// Join or start the flight here, not in the goroutine: WaitIdle must
+	// see the refresh from the moment it is counted.
+	ch := s.group.DoChan(flightKey, s.flightFunc(context.Background()))
 	go func() {
 		defer s.leave()
 		defer s.bgRunning.Store(false)
-		_, err, _ := s.group.Do(flightKey, s.flightFunc(context.Background()))
-		if err != nil {
+		if err := (<-ch).Err; err != nil {
 			d := s.backoff + time.Duration(rand.Int64N(int64(s.backoff/5)+1))
 			var ae *Error
 			if errors.As(err, &ae) && ae.RetryAfter > d {

@@ -487,3 +487,41 @@ func TestFromLookup(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A token endpoint that echoes the Basic credential bare (no "Basic "
+// before it, so no well-known shape matches) is scrubbed too: the
+// client's Secrets know base64("key:secret").
+func TestBareBasicEchoScrubbed(t *testing.T) {
+	b64 := strings.TrimPrefix(docsBasic, "Basic ")
+	f, srv := newFake(t, "")
+	f.tokenReply = func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error":"invalid_client","error_description":"client %s unknown"}`, b64)
+	}
+	var logs wiretest.Logs
+	c := newClient(t, docsConfig(srv.URL), client.WithLogger(logs.Logger()))
+	_, err := c.GetAccountWithResponse(context.Background(), 1)
+	var ae *auth.Error
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("err = %v", err)
+	}
+	if want := "client REDACTED unknown"; ae.Description != want {
+		t.Errorf("Description %q, want %q", ae.Description, want)
+	}
+	wiretest.NoSecrets(t, "error", fmt.Sprintf("%+v", err), b64)
+	wiretest.NoSecrets(t, "logs", logs.String(), b64)
+}
+
+// Config.APIVersion "must be a single header value": CR or LF is a
+// configuration error naming the field, not a request that fails later.
+func TestAPIVersionSingleHeaderValue(t *testing.T) {
+	for _, v := range []string{"latest\r\nX-Injected: 1", "2\n", "\r"} {
+		cfg := docsConfig("https://bss.example.com/bsssmapi")
+		cfg.APIVersion = v
+		_, err := bss.New(cfg)
+		if !errors.Is(err, client.ErrInvalidConfig) || !strings.Contains(err.Error(), "Config.APIVersion") {
+			t.Errorf("APIVersion %q: err = %v", v, err)
+		}
+	}
+}

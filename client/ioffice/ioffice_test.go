@@ -588,3 +588,30 @@ func TestDoTokenInQuery(t *testing.T) {
 		t.Errorf("users/me %+v", me)
 	}
 }
+
+// A rejected refresh whose error echoes the refresh token (as the docs'
+// server does) is scrubbed of it: in the error, and in the log line of the
+// Source's fallback to the headless login.
+func TestRejectedRefreshScrubsRefreshToken(t *testing.T) {
+	f, srv := newFake(t)
+	clk := wiretest.NewClock(t0)
+	var logs wiretest.Logs
+	c := newClient(t, headless(srv.URL), client.WithClock(clk), client.WithLogger(logs.Logger()))
+	tok, err := c.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.killTokens()
+	_, err = c.Source().Flow().(auth.Refresher).Refresh(context.Background(), tok)
+	var ae *auth.Error
+	if !errors.As(err, &ae) || !errors.Is(err, auth.ErrInvalidGrant) {
+		t.Fatalf("err = %v", err)
+	}
+	if want := "refresh token REDACTED is invalid"; ae.Description != want {
+		t.Errorf("Description %q, want %q", ae.Description, want)
+	}
+	clk.Advance(time.Minute) // expired: the Source refreshes, is rejected, logs in again
+	getMe(t, c)
+	wiretest.NoSecrets(t, "error", err.Error(), tok.RefreshToken)
+	wiretest.NoSecrets(t, "logs", logs.String(), tok.RefreshToken)
+}

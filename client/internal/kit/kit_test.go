@@ -504,3 +504,54 @@ func TestUserAgentKeepsTheCallersOwn(t *testing.T) {
 		t.Errorf("User-Agents %q, want %q", uas, want)
 	}
 }
+
+// Tools.HTTP, the token-endpoint client, "never follows a redirect": not
+// even to its own origin. The redirect is ErrUnexpectedRedirect and its
+// target sees no request.
+func TestTokenClientRefusesRedirects(t *testing.T) {
+	var landed atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/token":
+			http.Redirect(w, r, "/landing?code=abc", http.StatusTemporaryRedirect)
+		case "/landing":
+			landed.Add(1)
+			fmt.Fprint(w, `{"access_token":"a"}`)
+		}
+	}))
+	defer srv.Close()
+	_, tools := acme(t, srv.URL, Spec{})
+	resp, err := tools.HTTP.Post(srv.URL+"/token", "application/x-www-form-urlencoded", strings.NewReader("password=hunter2"))
+	_, _, err = auth.ReadTokenResponse("acme", auth.OpToken, resp, err, nil)
+	var ae *auth.Error
+	if !errors.Is(err, auth.ErrUnexpectedRedirect) || !errors.As(err, &ae) || ae.StatusCode != http.StatusTemporaryRedirect || ae.Retryable {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "abc") || strings.Contains(err.Error(), "landing") {
+		t.Errorf("error names the Location's path or query: %v", err)
+	}
+	if n := landed.Load(); n != 0 {
+		t.Fatalf("redirect followed: %d requests at its target", n)
+	}
+}
+
+// client.WithTokenUser overrides Setup.User in the token store's Identity.
+func TestWithTokenUserIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		opts []client.Option
+		want string
+	}{{nil, "cfg-user"}, {[]client.Option{client.WithTokenUser("store-user")}, "store-user"}} {
+		s, err := New(Spec{Name: "acme"}, Setup{Check: &Check{}, BaseURL: "https://api.example.com/", ClientID: "id", User: "cfg-user"}, tc.opts,
+			func(Tools) (auth.Flow, error) {
+				return flowFunc(func(context.Context) (*auth.Token, error) { return &auth.Token{AccessToken: "t"}, nil }), nil
+			}, func(s client.Session) (client.Session, error) { return s, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := s.Source().Identity()
+		s.Close()
+		if want := auth.NewIdentity("acme", "https://api.example.com", "id", tc.want); id != want {
+			t.Errorf("Identity %+v, want %+v", id, want)
+		}
+	}
+}

@@ -10,6 +10,19 @@ var credentialStems = []string{
 	"assertion", "apikey", "authorization", "authcode", "signature", "cookie", "privatekey",
 }
 
+// credentialNames are the names of credentialParams and credentialKeys,
+// normalized once (normalizeName), not on every IsCredentialName call.
+var credentialNames = func() map[string]bool {
+	m := make(map[string]bool)
+	for k := range credentialParams {
+		m[normalizeName(k)] = true
+	}
+	for k := range strings.SplitSeq(credentialKeys, "|") {
+		m[normalizeName(k)] = true
+	}
+	return m
+}()
+
 // IsCredentialName reports whether a field, parameter or header of this
 // name carries a credential, so its value must never be printed: the
 // names Scrub and RedactURL treat as secret (access_token, code, key,
@@ -21,15 +34,8 @@ func IsCredentialName(name string) bool {
 	if n == "" {
 		return false
 	}
-	for k := range credentialParams {
-		if n == normalizeName(k) {
-			return true
-		}
-	}
-	for k := range strings.SplitSeq(credentialKeys, "|") {
-		if n == normalizeName(k) {
-			return true
-		}
+	if credentialNames[n] {
+		return true
 	}
 	for _, s := range credentialStems {
 		if strings.Contains(n, s) {

@@ -160,7 +160,7 @@ func TestNeverAnsweringEndpoints(t *testing.T) {
 					err := src.Revoke(context.Background())
 					done <- fmt.Sprint(errors.Is(err, context.DeadlineExceeded))
 				}()
-				waitFor(t, watchdog, "the revoke request to reach the server", func() bool { return held.Load() == 1 })
+				eventually(t, "the revoke request to reach the server", func() bool { return held.Load() == 1 })
 				for range callers - 1 {
 					go func() {
 						_, err := src.Token(watchdog)
@@ -196,18 +196,6 @@ func TestNeverAnsweringEndpoints(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds or ctx ends (then the test fails).
-func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
-		case <-time.After(time.Millisecond):
-		}
-	}
-}
-
 // Revoke takes no lock across its request: a Token call that finds a
 // fresh token while a Revoke hangs on a dead endpoint is answered at once.
 // (Before, Revoke held the publish lock for the whole request.)
@@ -227,7 +215,7 @@ func TestRevokeHoldsNoLockAcrossIO(t *testing.T) {
 	defer cancel()
 	watchdog, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	waitFor(t, watchdog, "the revoke request", func() bool { return held.Load() == 1 })
+	eventually(t, "the revoke request", func() bool { return held.Load() == 1 })
 	// Publishing a fetched token needs the publish lock.
 	if _, err := src.Token(watchdog); err != nil {
 		t.Fatalf("Token while Revoke hangs: %v", err)

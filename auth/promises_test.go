@@ -543,30 +543,34 @@ func TestNegativeExpiresInNeverOverflows(t *testing.T) {
 // Static Headers fill in what a request lacks; a header the caller set is
 // kept.
 func TestStaticHeadersNeverOverrideCaller(t *testing.T) {
-	var got atomic.Pointer[http.Header]
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Clone()
-		got.Store(&h)
-	}))
-	defer srv.Close()
-	clock := newFakeClock()
-	src := newTestSource(t, primaryOnly{&fakeFlow{clock: clock, life: time.Hour}}, SourceOptions{Clock: clock})
-	c := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) {
-		o.Headers = http.Header{"Accept": {"application/json"}, "X-Api-Version": {"latest"}}
-	})
-	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
-	req.Header.Set("X-Api-Version", "2.1")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	h := *got.Load()
-	if v := h.Values("X-Api-Version"); len(v) != 1 || v[0] != "2.1" {
-		t.Errorf("X-Api-Version %q, want the caller's 2.1", v)
-	}
-	if v := h.Values("Accept"); len(v) != 1 || v[0] != "application/json" {
-		t.Errorf("Accept %q", v)
+	// The static headers as a literal may spell names in any case.
+	for _, static := range []http.Header{
+		{"Accept": {"application/json"}, "X-Api-Version": {"latest"}},
+		{"accept": {"application/json"}, "x-api-version": {"latest"}},
+	} {
+		var got atomic.Pointer[http.Header]
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := r.Header.Clone()
+			got.Store(&h)
+		}))
+		defer srv.Close()
+		clock := newFakeClock()
+		src := newTestSource(t, primaryOnly{&fakeFlow{clock: clock, life: time.Hour}}, SourceOptions{Clock: clock})
+		c := apiClient(t, src, Bearer(), srv.URL, func(o *HTTPOptions) { o.Headers = static })
+		req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+		req.Header.Set("X-Api-Version", "2.1")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := *got.Load()
+		if v := h.Values("X-Api-Version"); len(v) != 1 || v[0] != "2.1" {
+			t.Errorf("%v: X-Api-Version %q, want the caller's 2.1", static, v)
+		}
+		if v := h.Values("Accept"); len(v) != 1 || v[0] != "application/json" {
+			t.Errorf("%v: Accept %q", static, v)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -103,6 +104,16 @@ func NewHTTPClient(opts HTTPOptions) *http.Client {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Headers != nil {
+		// Canonical names, so that RoundTrip's "lacks it" test sees the
+		// caller's header however the literal spelled it (no duplicate).
+		h := make(http.Header, len(opts.Headers))
+		for name, vs := range opts.Headers {
+			k := http.CanonicalHeaderKey(name)
+			h[k] = append(slices.Clip(h[k]), vs...)
+		}
+		opts.Headers = h
 	}
 	t := &transport{
 		opts: opts,

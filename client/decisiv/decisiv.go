@@ -145,18 +145,12 @@ func (f *flow) Token(ctx context.Context) (*auth.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := decisivfull.ParseRequestTokenResponse(resp)
-	var ar *decisivfull.AuthorizationResponse
-	if err == nil {
-		ar = parsed.XML200
-	}
-	if ar == nil {
-		// Not labelled XML (or the generated decoder failed): decode the
-		// same type ourselves, so the root and namespace are still checked.
-		ar = new(decisivfull.AuthorizationResponse)
-		if err := xml.Unmarshal(body, ar); err != nil {
-			return nil, malformed(resp.StatusCode, "not an AuthorizationResponse document")
-		}
+	// Decoded whatever the Content-Type says (the generated parser only
+	// decodes a body labelled XML, with this same call); the type checks
+	// the root and namespace.
+	var ar decisivfull.AuthorizationResponse
+	if err := xml.Unmarshal(body, &ar); err != nil {
+		return nil, malformed(resp.StatusCode, "not an AuthorizationResponse document")
 	}
 	tok := strings.TrimSpace(ar.Token)
 	if tok == "" {

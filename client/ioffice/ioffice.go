@@ -302,8 +302,9 @@ func parseRedirect(raw, wantState string, allowMissing bool) (code, appCode stri
 		return "", "", ErrStateMismatch
 	}
 	if e := v.Get("error"); e != "" {
+		var shapes *auth.Secrets // no client here: the credential shapes only
 		return "", "", &auth.Error{Vendor: Vendor, Op: auth.OpAuthorize,
-			Code: auth.NewSecrets().Excerpt(e, 64), Description: auth.NewSecrets().Excerpt(v.Get("error_description"), 256)}
+			Code: shapes.Excerpt(e, 64), Description: shapes.Excerpt(v.Get("error_description"), 256)}
 	}
 	codes := v["code"]
 	if len(codes) != 1 || codes[0] == "" {

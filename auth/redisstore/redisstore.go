@@ -134,6 +134,10 @@ const (
 	wrongType = "\x00type"
 )
 
+// errNotString is the error of an entry whose key holds a Redis value that
+// is not a string.
+var errNotString = fmt.Errorf("%w: the key holds a Redis value that is not a string", auth.ErrBadStoredToken)
+
 // bounded runs f, which issues Redis commands, and returns its result or,
 // as soon as ctx ends, ctx's error. go-redis does not watch a context
 // during a command (it applies a deadline only with
@@ -211,7 +215,7 @@ func (s *Store) get(ctx context.Context, id auth.Identity) (string, error) {
 	switch {
 	case errors.Is(err, redis.Nil):
 		return absent, nil
-	case err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE"):
+	case redis.HasErrorPrefix(err, "WRONGTYPE"):
 		return wrongType, nil
 	case err != nil:
 		return "", err
@@ -239,7 +243,7 @@ func (s *Store) decode(id auth.Identity, raw string) (*auth.Token, error) {
 	case absent:
 		return nil, nil
 	case wrongType:
-		return nil, fmt.Errorf("%w: the key holds a Redis value that is not a string", auth.ErrBadStoredToken)
+		return nil, errNotString
 	}
 	return s.codec.Decode(id, []byte(raw))
 }
@@ -473,9 +477,8 @@ func (s *Store) List(ctx context.Context) ([]auth.StoredEntry, error) {
 			if errors.Is(err, redis.Nil) {
 				continue
 			}
-			if err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE") {
-				out = append(out, auth.StoredEntry{Key: hash,
-					Err: fmt.Errorf("%w: the key holds a Redis value that is not a string", auth.ErrBadStoredToken)})
+			if redis.HasErrorPrefix(err, "WRONGTYPE") {
+				out = append(out, auth.StoredEntry{Key: hash, Err: errNotString})
 				continue
 			}
 			if err != nil {

@@ -464,37 +464,13 @@ func isTimeout(err error) bool {
 // List describes every entry under the prefix, without tokens (SCAN on
 // every master of a Cluster).
 func (s *Store) List(ctx context.Context) ([]auth.StoredEntry, error) {
-	scan := func(ctx context.Context, c redis.UniversalClient) ([]auth.StoredEntry, error) {
-		var out []auth.StoredEntry
-		it := c.Scan(ctx, 0, s.prefix+"{*}", 100).Iterator()
-		for it.Next(ctx) {
-			key := it.Val()
-			hash := strings.TrimSuffix(strings.TrimPrefix(key, s.prefix+"{"), "}")
-			if !strings.HasSuffix(key, "}") || strings.ContainsAny(hash, "{}") {
-				continue
-			}
-			raw, err := getEntry(ctx, c, key)
-			if errors.Is(err, redis.Nil) {
-				continue
-			}
-			if redis.HasErrorPrefix(err, "WRONGTYPE") {
-				out = append(out, auth.StoredEntry{Key: hash, Err: errNotString})
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, envelope.Info(hash, []byte(raw)))
-		}
-		return out, it.Err()
-	}
-	return bounded(ctx, func() ([]auth.StoredEntry, error) { return s.list(ctx, scan) }, nil)
+	return bounded(ctx, func() ([]auth.StoredEntry, error) { return s.list(ctx) }, nil)
 }
 
-func (s *Store) list(ctx context.Context, scan func(context.Context, redis.UniversalClient) ([]auth.StoredEntry, error)) ([]auth.StoredEntry, error) {
+func (s *Store) list(ctx context.Context) ([]auth.StoredEntry, error) {
 	cc, ok := s.rdb.(*redis.ClusterClient)
 	if !ok {
-		return scan(ctx, s.rdb)
+		return s.scan(ctx, s.rdb)
 	}
 	// ForEachMaster runs the callbacks concurrently; the mutex guards only
 	// the append, never a command.
@@ -503,13 +479,39 @@ func (s *Store) list(ctx context.Context, scan func(context.Context, redis.Unive
 		all []auth.StoredEntry
 	)
 	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-		part, err := scan(ctx, c)
+		part, err := s.scan(ctx, c)
 		mu.Lock()
 		all = append(all, part...)
 		mu.Unlock()
 		return err
 	})
 	return all, err
+}
+
+// scan describes the entries of one node.
+func (s *Store) scan(ctx context.Context, c redis.UniversalClient) ([]auth.StoredEntry, error) {
+	var out []auth.StoredEntry
+	it := c.Scan(ctx, 0, s.prefix+"{*}", 100).Iterator()
+	for it.Next(ctx) {
+		key := it.Val()
+		hash := strings.TrimSuffix(strings.TrimPrefix(key, s.prefix+"{"), "}")
+		if !strings.HasSuffix(key, "}") || strings.ContainsAny(hash, "{}") {
+			continue
+		}
+		raw, err := getEntry(ctx, c, key)
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if redis.HasErrorPrefix(err, "WRONGTYPE") {
+			out = append(out, auth.StoredEntry{Key: hash, Err: errNotString})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, envelope.Info(hash, []byte(raw)))
+	}
+	return out, it.Err()
 }
 
 var (

@@ -112,11 +112,6 @@ func (s *Store) path(id auth.Identity, suffix string) string {
 	return filepath.Join(s.dir, id.Key()+suffix)
 }
 
-// read returns the entry's bytes (nil when there is none).
-func (s *Store) read(id auth.Identity) ([]byte, error) {
-	return readEntry(s.path(id, entrySuffix))
-}
-
 // readEntry returns the file's bytes (nil when there is none). Anything
 // but a regular file is not ours: opened without blocking, so that a FIFO
 // (which would block the open until a writer came, lock held) or a device
@@ -142,7 +137,7 @@ func readEntry(path string) ([]byte, error) {
 // Load returns id's token. It takes no lock: entries are replaced by
 // rename, so a reader sees the old file or the new one, never a mix.
 func (s *Store) Load(ctx context.Context, id auth.Identity) (*auth.Token, error) {
-	raw, err := s.read(id)
+	raw, err := readEntry(s.path(id, entrySuffix))
 	if err != nil || raw == nil {
 		return nil, err
 	}
@@ -163,11 +158,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, id auth.Identity, old, new *
 	defer lk.Unlock()
 	s.removeOrphans(id)
 
-	raw, err := s.read(id)
-	var cur *auth.Token
-	if err == nil && raw != nil {
-		cur, err = s.codec.Decode(id, raw)
-	}
+	cur, err := s.Load(ctx, id)
 	match, err := envelope.Matches(cur, err, old) // a bad entry counts as empty: old nil replaces it
 	if !match || err != nil {
 		return false, err

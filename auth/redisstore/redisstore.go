@@ -134,6 +134,10 @@ const (
 	wrongType = "\x00type"
 )
 
+// errNotString is the error of an entry whose key holds a Redis value that
+// is not a string.
+var errNotString = fmt.Errorf("%w: the key holds a Redis value that is not a string", auth.ErrBadStoredToken)
+
 // bounded runs f, which issues Redis commands, and returns its result or,
 // as soon as ctx ends, ctx's error. go-redis does not watch a context
 // during a command (it applies a deadline only with
@@ -211,7 +215,7 @@ func (s *Store) get(ctx context.Context, id auth.Identity) (string, error) {
 	switch {
 	case errors.Is(err, redis.Nil):
 		return absent, nil
-	case err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE"):
+	case redis.HasErrorPrefix(err, "WRONGTYPE"):
 		return wrongType, nil
 	case err != nil:
 		return "", err
@@ -239,7 +243,7 @@ func (s *Store) decode(id auth.Identity, raw string) (*auth.Token, error) {
 	case absent:
 		return nil, nil
 	case wrongType:
-		return nil, fmt.Errorf("%w: the key holds a Redis value that is not a string", auth.ErrBadStoredToken)
+		return nil, errNotString
 	}
 	return s.codec.Decode(id, []byte(raw))
 }
@@ -460,38 +464,13 @@ func isTimeout(err error) bool {
 // List describes every entry under the prefix, without tokens (SCAN on
 // every master of a Cluster).
 func (s *Store) List(ctx context.Context) ([]auth.StoredEntry, error) {
-	scan := func(ctx context.Context, c redis.UniversalClient) ([]auth.StoredEntry, error) {
-		var out []auth.StoredEntry
-		it := c.Scan(ctx, 0, s.prefix+"{*}", 100).Iterator()
-		for it.Next(ctx) {
-			key := it.Val()
-			hash := strings.TrimSuffix(strings.TrimPrefix(key, s.prefix+"{"), "}")
-			if !strings.HasSuffix(key, "}") || strings.ContainsAny(hash, "{}") {
-				continue
-			}
-			raw, err := getEntry(ctx, c, key)
-			if errors.Is(err, redis.Nil) {
-				continue
-			}
-			if err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE") {
-				out = append(out, auth.StoredEntry{Key: hash,
-					Err: fmt.Errorf("%w: the key holds a Redis value that is not a string", auth.ErrBadStoredToken)})
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, envelope.Info(hash, []byte(raw)))
-		}
-		return out, it.Err()
-	}
-	return bounded(ctx, func() ([]auth.StoredEntry, error) { return s.list(ctx, scan) }, nil)
+	return bounded(ctx, func() ([]auth.StoredEntry, error) { return s.list(ctx) }, nil)
 }
 
-func (s *Store) list(ctx context.Context, scan func(context.Context, redis.UniversalClient) ([]auth.StoredEntry, error)) ([]auth.StoredEntry, error) {
+func (s *Store) list(ctx context.Context) ([]auth.StoredEntry, error) {
 	cc, ok := s.rdb.(*redis.ClusterClient)
 	if !ok {
-		return scan(ctx, s.rdb)
+		return s.scan(ctx, s.rdb)
 	}
 	// ForEachMaster runs the callbacks concurrently; the mutex guards only
 	// the append, never a command.
@@ -500,13 +479,39 @@ func (s *Store) list(ctx context.Context, scan func(context.Context, redis.Unive
 		all []auth.StoredEntry
 	)
 	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-		part, err := scan(ctx, c)
+		part, err := s.scan(ctx, c)
 		mu.Lock()
 		all = append(all, part...)
 		mu.Unlock()
 		return err
 	})
 	return all, err
+}
+
+// scan describes the entries of one node.
+func (s *Store) scan(ctx context.Context, c redis.UniversalClient) ([]auth.StoredEntry, error) {
+	var out []auth.StoredEntry
+	it := c.Scan(ctx, 0, s.prefix+"{*}", 100).Iterator()
+	for it.Next(ctx) {
+		key := it.Val()
+		hash := strings.TrimSuffix(strings.TrimPrefix(key, s.prefix+"{"), "}")
+		if !strings.HasSuffix(key, "}") || strings.ContainsAny(hash, "{}") {
+			continue
+		}
+		raw, err := getEntry(ctx, c, key)
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if redis.HasErrorPrefix(err, "WRONGTYPE") {
+			out = append(out, auth.StoredEntry{Key: hash, Err: errNotString})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, envelope.Info(hash, []byte(raw)))
+	}
+	return out, it.Err()
 }
 
 var (

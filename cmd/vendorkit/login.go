@@ -196,28 +196,22 @@ func catcherError(vendor string, u *url.URL, err error) error {
 // pastedLogin reads the URL the browser ended on from stdin.
 func (g *globals) pastedLogin(ctx context.Context, finish func(string) (*auth.Token, error)) (*auth.Token, error) {
 	fmt.Fprintln(g.stderr, "After signing in, paste the URL your browser ended on (the code is in its #fragment) and press Enter:")
-	type line struct {
-		s   string
-		err error
-	}
-	ch := make(chan line, 1)
-	go func() {
-		s, err := bufio.NewReader(io.LimitReader(g.stdin, maxCatchBody)).ReadString('\n')
-		ch <- line{s, err}
-	}()
-	select {
-	case <-ctx.Done():
+	// A read error (EOF without a newline) leaves what was read: judged below.
+	line, err := readBounded(ctx, func() ([]byte, error) {
+		s, _ := bufio.NewReader(io.LimitReader(g.stdin, maxCatchBody)).ReadString('\n')
+		return []byte(s), nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errLoginAborted, context.Cause(ctx))
-	case l := <-ch:
-		if strings.TrimSpace(l.s) == "" {
-			return nil, usagef("no redirect URL on stdin")
-		}
-		tok, err := finish(l.s)
-		if errors.Is(err, errForeignState) {
-			return nil, usagef("the pasted redirect's state is not this login's (from another login?); run login again and paste the URL it leads to")
-		}
-		return tok, err
 	}
+	if strings.TrimSpace(string(line)) == "" {
+		return nil, usagef("no redirect URL on stdin")
+	}
+	tok, err := finish(string(line))
+	if errors.Is(err, errForeignState) {
+		return nil, usagef("the pasted redirect's state is not this login's (from another login?); run login again and paste the URL it leads to")
+	}
+	return tok, err
 }
 
 // errForeignState marks a redirect with another login's state.

@@ -138,7 +138,7 @@ const maxTokenInput = 64 << 10
 // space trimmed, nothing else on the line. Errors never quote the input.
 func readToken(ctx context.Context, r io.Reader) (string, error) {
 	b, err := readBounded(ctx, readLimited(r, maxTokenInput))
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
 		return "", fmt.Errorf("--token -: %w", err)
 	}
 	if err != nil {

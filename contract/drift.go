@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -335,7 +336,7 @@ func (w schemaWalker) walkDepth(v any, sr *openapi3.SchemaRef, at []string, path
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		for _, key := range sortedKeys(v) {
+		for _, key := range slices.Sorted(maps.Keys(v)) {
 			prop, propAt, owner, ok := lookupProperty(sr, at, key, 0)
 			switch {
 			case ok:
@@ -392,15 +393,6 @@ func openObject(s *openapi3.Schema) *openapi3.SchemaRef { return s.AdditionalPro
 // says any key is fine.
 func explicitlyOpen(s *openapi3.Schema) bool {
 	return s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // DriftLine is a finding on one line, for logs and JUnit: "GET /pages

@@ -162,7 +162,7 @@ func runContract(ctx context.Context, g *globals, f contractFlags) error {
 	io.WriteString(g.stdout, termSafe(out.String()))
 
 	if f.junit != "" {
-		if err := writeJUnitFile(f.junit, func(w io.Writer) error {
+		if err := writeFile("--junit", f.junit, func(w io.Writer) error {
 			if f.drift.enabled() {
 				return contract.WriteJUnitDrift(w, all, drift, f.drift.fail())
 			}
@@ -203,17 +203,19 @@ func printContractRows(table *tabwriter.Writer, results []contract.Result) {
 	}
 }
 
-func writeJUnitFile(path string, write func(io.Writer) error) error {
+// writeFile creates path and fills it with write; flag names the option
+// that chose path, in errors.
+func writeFile(flag, path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return usagef("--junit: %v", err)
+		return usagef("%s: %v", flag, err)
 	}
 	if err := write(f); err != nil {
 		f.Close()
-		return fmt.Errorf("--junit: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("--junit: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	return nil
 }

@@ -299,27 +299,29 @@ func (r *demoRun) proactiveRefresh(old *auth.Token) (*auth.Token, string, error)
 		85, callTook.Round(100*time.Microsecond), latency, describe(fresh, r.clock.Now())), nil
 }
 
-// waitForNewToken polls (real time, bounded) until the source holds a token
+// waitForNewToken waits (bounded) for the background refresh the call
+// started to land, then returns the token the source holds, which must be
 // other than old.
 func (r *demoRun) waitForNewToken(old *auth.Token, limit time.Duration) (*auth.Token, error) {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if r.c.Source().Stats().BackgroundRefreshes > 0 {
-			t, err := r.c.Token(r.ctx)
-			if err != nil {
-				return nil, err
-			}
-			if t.AccessToken != old.AccessToken {
-				return t, nil
-			}
-		}
-		select {
-		case <-r.ctx.Done():
+	ctx, cancel := context.WithTimeout(r.ctx, limit)
+	defer cancel()
+	if err := r.c.Source().WaitIdle(ctx); err != nil {
+		if r.ctx.Err() != nil {
 			return nil, r.ctx.Err()
-		case <-time.After(5 * time.Millisecond):
 		}
+		return nil, fmt.Errorf("the background refresh did not land within %v", limit)
 	}
-	return nil, fmt.Errorf("no background refresh within %v", limit)
+	if r.c.Source().Stats().BackgroundRefreshes == 0 {
+		return nil, errors.New("the call started no background refresh")
+	}
+	t, err := r.c.Token(r.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t.AccessToken == old.AccessToken {
+		return nil, errors.New("the background refresh left the old token in place")
+	}
+	return t, nil
 }
 
 // oldRefreshTokenRejected asks the token endpoint, through the vendor's

@@ -72,18 +72,7 @@ func (d *driftFlags) writePatch(drift []contract.Drift) error {
 	if d.patch == "" {
 		return nil
 	}
-	f, err := os.Create(d.patch)
-	if err != nil {
-		return usagef("--drift-patch: %v", err)
-	}
-	if err := contract.WriteDriftPatch(f, drift); err != nil {
-		f.Close()
-		return fmt.Errorf("--drift-patch: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("--drift-patch: %w", err)
-	}
-	return nil
+	return writeFile("--drift-patch", d.patch, func(w io.Writer) error { return contract.WriteDriftPatch(w, drift) })
 }
 
 // printDrift prints one row per finding and a summary line.

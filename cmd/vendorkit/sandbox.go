@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -226,12 +227,7 @@ func listenHost(addr string) (string, error) {
 }
 
 func printExports(w io.Writer, env map[string]string) {
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		fmt.Fprintf(w, "export %s=%s\n", k, shellQuote(env[k]))
 	}
 }
@@ -248,13 +244,5 @@ func shellQuote(s string) string {
 	if safe && s != "" {
 		return s
 	}
-	out := "'"
-	for _, r := range s {
-		if r == '\'' {
-			out += `'\''`
-		} else {
-			out += string(r)
-		}
-	}
-	return out + "'"
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -16,11 +16,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/vendorkit/vendorkit/internal/origin"
-
 	"github.com/spf13/cobra"
 
 	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/internal/origin"
 	"github.com/vendorkit/vendorkit/sandbox"
 )
 

@@ -22,10 +22,7 @@ var escapeSeq = regexp.MustCompile("(?:\x1b\\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\x1b\
 func termSafe(s string) string {
 	s = escapeSeq.ReplaceAllString(s, "")
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+		if r != '\n' && r != '\t' && isControl(r) {
 			return -1
 		}
 		return r

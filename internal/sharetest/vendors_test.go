@@ -3,6 +3,7 @@ package sharetest
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -237,7 +238,7 @@ func TestCorruptEntryReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
-	c2, err := vd.Open(lookup, client.WithTokenStore(store), client.WithLogger(newTextLogger(&logs)))
+	c2, err := vd.Open(lookup, client.WithTokenStore(store), client.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -201,7 +202,7 @@ func specFiles(dir string) (map[string]string, error) {
 }
 
 func union(a, b map[string]string) []string {
-	keys := append(sortedKeys(a), sortedKeys(b)...)
+	keys := append(slices.Sorted(maps.Keys(a)), slices.Sorted(maps.Keys(b))...)
 	slices.Sort(keys)
 	return slices.Compact(keys)
 }

@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -112,13 +113,13 @@ func isGenerated(file string) bool {
 func goChanges(old, cur map[string]*goPackage) ([]Change, []string, error) {
 	var out []Change
 	var compared []string
-	for _, rel := range sortedKeys(cur) {
+	for _, rel := range slices.Sorted(maps.Keys(cur)) {
 		p := cur[rel]
 		if len(p.errs) > 0 {
 			return nil, nil, fmt.Errorf("go %s does not build: %s", rel, p.errs[0])
 		}
 	}
-	for _, rel := range sortedKeys(old) {
+	for _, rel := range slices.Sorted(maps.Keys(old)) {
 		o := old[rel]
 		unit := "go " + rel
 		n, ok := cur[rel]
@@ -148,7 +149,7 @@ func goChanges(old, cur map[string]*goPackage) ([]Change, []string, error) {
 		}
 		compared = append(compared, rel)
 	}
-	for _, rel := range sortedKeys(cur) {
+	for _, rel := range slices.Sorted(maps.Keys(cur)) {
 		if _, ok := old[rel]; !ok {
 			out = append(out, Change{Level: Compatible, Unit: "go " + rel, Text: "package added"})
 			compared = append(compared, rel)
@@ -167,15 +168,6 @@ func firstError(msg string) string {
 		}
 	}
 	return oneLine(msg)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // copyTree copies the regular files and directories under src to dst,
@@ -235,7 +227,7 @@ func baselineTree(ctx context.Context, o *Options, tmp string, released map[stri
 	if err := copyTree(o.Root, tree); err != nil {
 		return "", fmt.Errorf("copying the tree: %w", err)
 	}
-	for _, vendor := range sortedKeys(released) {
+	for _, vendor := range slices.Sorted(maps.Keys(released)) {
 		cur := filepath.Join(tree, "specs", vendor+".yaml")
 		if _, err := os.Stat(cur); errors.Is(err, fs.ErrNotExist) {
 			continue // removed since the release: the spec comparison says so

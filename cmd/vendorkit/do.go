@@ -257,7 +257,7 @@ func readData(ctx context.Context, data string, stdin io.Reader) ([]byte, error)
 	}
 	b, err := readBounded(ctx, read)
 	switch {
-	case ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		return nil, fmt.Errorf("--data %s: %w", termSafe(data), err)
 	case err != nil:
 		return nil, usagef("--data %s: %v", termSafe(data), err)

@@ -32,6 +32,11 @@ func main() {
 
 // run is main without the process: tests call it with their own streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// stderr is written from more than one goroutine (-v lines from a
+	// background refresh, the sandbox's request log), and the caller's
+	// writer need not be safe for that. stdout is written by the command's
+	// own goroutine only.
+	stderr = serialize(stderr)
 	cmd, g := newRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	c, err := cmd.ExecuteContextC(ctx)

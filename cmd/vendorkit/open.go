@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -153,14 +152,13 @@ func (t *verboseTransport) safe(req *http.Request, text string) string {
 // layer (fetches, re-auth, each retry wait and why): one "* " line each,
 // like the exchanges. Only -v runs use it.
 func (g *globals) logger() *slog.Logger {
-	return slog.New(&lineHandler{w: g.stderr, mu: new(sync.Mutex)})
+	return slog.New(&lineHandler{w: g.stderr})
 }
 
 // lineHandler prints a record as "* message key=value …", without time
 // and level, terminal escapes removed.
 type lineHandler struct {
-	w     io.Writer
-	mu    *sync.Mutex
+	w     io.Writer // serialized by run
 	attrs []slog.Attr
 }
 
@@ -189,14 +187,12 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 		write(a)
 	}
 	r.Attrs(write)
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	_, err := fmt.Fprintln(h.w, termSafe(b.String()))
 	return err
 }
 
 func (h *lineHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &lineHandler{w: h.w, mu: h.mu, attrs: append(slices.Clip(h.attrs), as...)}
+	return &lineHandler{w: h.w, attrs: append(slices.Clip(h.attrs), as...)}
 }
 
 func (h *lineHandler) WithGroup(string) slog.Handler { return h }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -198,14 +197,11 @@ func parseVendorDurations(flag string, values []string) (vendorDurations, error)
 // requestLogger prints one line per request the sandbox served. Requests
 // run concurrently, so the lines are serialized.
 func requestLogger(w io.Writer) func(sandbox.LogEntry) {
-	var mu sync.Mutex
 	return func(e sandbox.LogEntry) {
 		status := "no response"
 		if e.Status != 0 {
 			status = fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		fmt.Fprintf(w, "* %s: %s %s → %s in %v\n", e.Vendor, e.Method, e.Path, status, e.Duration.Round(10*time.Microsecond))
 	}
 }

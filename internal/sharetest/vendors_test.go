@@ -248,6 +248,7 @@ func TestCorruptEntryReplaced(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	c2.Close() // the source's goroutines have logged their last: logs is ours to read
 	if n := strings.Count(logs.String(), "ignoring the stored token"); n != 1 {
 		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}

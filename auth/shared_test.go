@@ -228,9 +228,11 @@ func TestStoreOutageKeepsWorkingAndWritesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	store.down.Store(false)
+	// Stored, and the write-back goroutine done: it logs after the store
+	// has the token.
 	eventually(t, "write-back", func() bool {
 		st, _ := store.Store.Load(context.Background(), Identity{})
-		return st != nil && st.AccessToken == cur.AccessToken
+		return st != nil && st.AccessToken == cur.AccessToken && !src.wbRunning.Load()
 	})
 	if !strings.Contains(logs(), "token written back") {
 		t.Fatalf("no write-back log:\n%s", logs())

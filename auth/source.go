@@ -104,6 +104,9 @@ type Source struct {
 	group      singleflight.Group
 	bgRunning  atomic.Bool
 	bgNotUntil atomic.Int64 // unix nanos; no background refresh before
+	// bgDone is closed when the latest background refresh's goroutine
+	// has done its work: WaitIdle waits for it after the flight.
+	bgDone atomic.Pointer[chan struct{}]
 
 	stats struct {
 		fetches, refreshes, invalidations, background, failed, waits atomic.Uint64
@@ -387,21 +390,31 @@ func (s *Source) Close() error {
 // cache and the Store: for probes and tests, not for getting tokens.
 func (s *Source) Flow() Flow { return s.flow }
 
-// WaitIdle returns when no token fetch runs, background refresh included,
-// or when ctx ends (its error). A process about to exit calls it before
-// Close: Close cancels a refresh the server may already have answered,
-// and with a rotating refresh token (iOFFICE) the new one would be lost
-// while the stored one is spent.
+// WaitIdle returns when no token fetch runs, background refresh included
+// (a failed one's backoff set and its warning logged), or when ctx ends
+// (its error). A process about to exit calls it before Close: Close
+// cancels a refresh the server may already have answered, and with a
+// rotating refresh token (iOFFICE) the new one would be lost while the
+// stored one is spent.
 func (s *Source) WaitIdle(ctx context.Context) error {
 	// DoChan joins the flight in progress, or runs the no-op when there
 	// is none.
 	ch := s.group.DoChan(flightKey, func() (any, error) { return nil, nil })
 	select {
 	case <-ch:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// A background refresh's goroutine handles the flight's result after
+	// the flight has ended.
+	if done := s.bgDone.Load(); done != nil {
+		select {
+		case <-*done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Identity is whose token the Source holds: the key of its Store entry.
@@ -513,11 +526,14 @@ func (s *Source) maybeBackground(now time.Time) {
 		return
 	}
 	s.stats.background.Add(1)
+	done := make(chan struct{})
+	s.bgDone.Store(&done)
 	// Join or start the flight here, not in the goroutine: WaitIdle must
 	// see the refresh from the moment it is counted.
 	ch := s.group.DoChan(flightKey, s.flightFunc(context.Background()))
 	go func() {
 		defer s.leave()
+		defer close(done)
 		defer s.bgRunning.Store(false)
 		if err := (<-ch).Err; err != nil {
 			d := s.backoff + time.Duration(rand.Int64N(int64(s.backoff/5)+1))

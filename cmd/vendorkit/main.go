@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// background refresh, the sandbox's request log), and the caller's
 	// writer need not be safe for that. stdout is written by the command's
 	// own goroutine only.
-	stderr = serialize(stderr)
+	stderr = &serializedWriter{w: stderr}
 	cmd, g := newRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	c, err := cmd.ExecuteContextC(ctx)

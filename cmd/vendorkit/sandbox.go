@@ -195,7 +195,7 @@ func parseVendorDurations(flag string, values []string) (vendorDurations, error)
 }
 
 // requestLogger prints one line per request the sandbox served. Requests
-// run concurrently, so the lines are serialized.
+// run concurrently: w must take each line whole (run's stderr does).
 func requestLogger(w io.Writer) func(sandbox.LogEntry) {
 	return func(e sandbox.LogEntry) {
 		status := "no response"

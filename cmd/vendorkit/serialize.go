@@ -13,13 +13,6 @@ type serializedWriter struct {
 	w  io.Writer
 }
 
-func serialize(w io.Writer) io.Writer {
-	if s, ok := w.(*serializedWriter); ok {
-		return s
-	}
-	return &serializedWriter{w: w}
-}
-
 func (s *serializedWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

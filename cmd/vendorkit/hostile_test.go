@@ -376,6 +376,19 @@ func TestInterruptExits130(t *testing.T) {
 func rawBSS(t *testing.T, respond func(r *http.Request) string) {
 	t.Helper()
 	privateCache(t)
+	for k, v := range map[string]string{
+		"VENDORKIT_BSS_BASE_URL": rawServer(t, respond), "VENDORKIT_BSS_CLIENT_KEY": hostileKey,
+		"VENDORKIT_BSS_CLIENT_SECRET": hostileSecret, "VENDORKIT_BSS_USERNAME": "testuser",
+		"VENDORKIT_BSS_PASSWORD": hostilePass,
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// rawServer answers each request on a raw TCP listener with respond's
+// bytes, as they are, and returns its base URL. It stops at the test's end.
+func rawServer(t *testing.T, respond func(r *http.Request) string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -404,13 +417,7 @@ func rawBSS(t *testing.T, respond func(r *http.Request) string) {
 			})
 		}
 	})
-	for k, v := range map[string]string{
-		"VENDORKIT_BSS_BASE_URL": "http://" + ln.Addr().String(), "VENDORKIT_BSS_CLIENT_KEY": hostileKey,
-		"VENDORKIT_BSS_CLIENT_SECRET": hostileSecret, "VENDORKIT_BSS_USERNAME": "testuser",
-		"VENDORKIT_BSS_PASSWORD": hostilePass,
-	} {
-		t.Setenv(k, v)
-	}
+	return "http://" + ln.Addr().String()
 }
 
 // A server that echoes credentials into what the CLI prints besides
@@ -455,39 +462,20 @@ func TestServerTextOutsideBodiesScrubbed(t *testing.T) {
 // through an error_description, a reason phrase or the status table.
 func TestSandboxCtlHostileEndpoint(t *testing.T) {
 	const adminTok = "admintok-7d1e3c5b9a2f4e6d8c0b"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer func() { ln.Close(); wg.Wait() }()
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				r, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-				var status, body string
-				switch r.URL.Path {
-				case "/stats":
-					status, body = "200 OK", fmt.Sprintf(`{"vendors":[{"vendor":"bss \u001b]0;%s\u0007\u001b[2J%s %s\u001b[m%s","token_requests":{"%s":1}}]}`, tok, tok, tok[:5], tok[5:], tok)
-				case "/settings":
-					status, body = "400 Bad Request", fmt.Sprintf(`{"error":"invalid_request","error_description":"bad \u001b[31m%s %s %s\u009b0m%s"}`, tok, base64.StdEncoding.EncodeToString([]byte(tok)), tok[:5], tok[5:])
-				default:
-					status = "418 " + tok
-				}
-				fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
-			})
+	admin := rawServer(t, func(r *http.Request) string {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		var status, body string
+		switch r.URL.Path {
+		case "/stats":
+			status, body = "200 OK", fmt.Sprintf(`{"vendors":[{"vendor":"bss \u001b]0;%s\u0007\u001b[2J%s %s\u001b[m%s","token_requests":{"%s":1}}]}`, tok, tok, tok[:5], tok[5:], tok)
+		case "/settings":
+			status, body = "400 Bad Request", fmt.Sprintf(`{"error":"invalid_request","error_description":"bad \u001b[31m%s %s %s\u009b0m%s"}`, tok, base64.StdEncoding.EncodeToString([]byte(tok)), tok[:5], tok[5:])
+		default:
+			status = "418 " + tok
 		}
+		return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
 	})
-	t.Setenv(envAdminURL, "http://"+ln.Addr().String())
+	t.Setenv(envAdminURL, admin)
 	t.Setenv(envAdminToken, adminTok)
 	for _, args := range [][]string{{"stats"}, {"stats", "--json"}, {"set", "--token-lifetime", "1m"}, {"revoke-all"}} {
 		r := vk(t, "", append([]string{"sandbox", "ctl"}, args...)...)

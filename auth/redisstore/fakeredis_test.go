@@ -2,12 +2,18 @@ package redisstore_test
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vendorkit/vendorkit/auth"
+	"github.com/vendorkit/vendorkit/auth/internal/storetest"
+	"github.com/vendorkit/vendorkit/auth/redisstore"
 )
 
 // fakeRedis speaks RESP2 on a loopback port: it reads commands and
@@ -146,3 +152,29 @@ func readCommand(rd *bufio.Reader) ([]string, error) {
 }
 
 func bulk(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\r\n" }
+
+// storeCalls are every call of s on id, each an error unless it did its
+// job: a swap that did not swap and a lease not taken are errors too.
+func storeCalls(s *redisstore.Store, id auth.Identity) map[string]func(ctx context.Context) error {
+	return map[string]func(ctx context.Context) error{
+		"Load": func(ctx context.Context) error { _, err := s.Load(ctx, id); return err },
+		"CompareAndSwap": func(ctx context.Context) error {
+			ok, err := s.CompareAndSwap(ctx, id, nil, storetest.Tok("new"))
+			if err == nil && !ok {
+				return errors.New("not swapped")
+			}
+			return err
+		},
+		"TryLease": func(ctx context.Context) error {
+			rel, ok, err := s.TryLease(ctx, id)
+			if ok {
+				rel()
+			} else if err == nil {
+				return errors.New("lease not taken")
+			}
+			return err
+		},
+		"WaitLease": func(ctx context.Context) error { return s.WaitLease(ctx, id) },
+		"List":      func(ctx context.Context) error { _, err := s.List(ctx); return err },
+	}
+}

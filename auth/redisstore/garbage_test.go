@@ -55,27 +55,7 @@ func TestGarbageRepliesAreErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := storetest.ID
-	ops := map[string]func(ctx context.Context) error{
-		"Load": func(ctx context.Context) error { _, err := s.Load(ctx, id); return err },
-		"CompareAndSwap": func(ctx context.Context) error {
-			ok, err := s.CompareAndSwap(ctx, id, nil, storetest.Tok("new"))
-			if err == nil && !ok {
-				return errors.New("not swapped")
-			}
-			return err
-		},
-		"TryLease": func(ctx context.Context) error {
-			rel, ok, err := s.TryLease(ctx, id)
-			if ok {
-				rel()
-			} else if err == nil {
-				return errors.New("lease not taken")
-			}
-			return err
-		},
-		"WaitLease": func(ctx context.Context) error { return s.WaitLease(ctx, id) },
-		"List":      func(ctx context.Context) error { _, err := s.List(ctx); return err },
-	}
+	ops := storeCalls(s, id)
 	sends := map[string][]string{
 		"GETRANGE":  {"Load", "CompareAndSwap"},
 		"EVALSHA":   {"CompareAndSwap"},

@@ -53,16 +53,7 @@ func TestSilentRedisBoundedByContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := storetest.ID
-	calls := map[string]func(ctx context.Context) error{
-		"Load": func(ctx context.Context) error { _, err := s.Load(ctx, id); return err },
-		"CompareAndSwap": func(ctx context.Context) error {
-			_, err := s.CompareAndSwap(ctx, id, nil, storetest.Tok("new"))
-			return err
-		},
-		"TryLease":  func(ctx context.Context) error { _, _, err := s.TryLease(ctx, id); return err },
-		"WaitLease": func(ctx context.Context) error { return s.WaitLease(ctx, id) },
-		"List":      func(ctx context.Context) error { _, err := s.List(ctx); return err },
-	}
+	calls := storeCalls(s, id)
 	for name, call := range calls {
 		ctx := srv.cancelOnSend(t)
 		done := make(chan struct{})
